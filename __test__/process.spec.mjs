@@ -1,0 +1,65 @@
+// Loading the package by name (require, import, Bun) and process hygiene: a
+// process that used the client exits by itself (spec/napi.md §4.1).
+import test from 'ava'
+import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const { startTinyDaemon } = require('./fixtures/tiny-daemon.cjs')
+const here = dirname(fileURLToPath(import.meta.url))
+const fixture = (name) => join(here, 'fixtures', name)
+const bun = join(here, '..', 'node_modules', '.bin', 'bun')
+
+/** Runs a child with a hard deadline; resolves with its exit code, output and duration. */
+function run(cmd, args, deadlineMs) {
+  const started = Date.now()
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: deadlineMs, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      resolve({ code: error ? (error.killed ? 'killed' : error.code) : 0, stdout, stderr, ms: Date.now() - started })
+    })
+  })
+}
+
+test('require() by package name makes a real call', async (t) => {
+  const r = await run(process.execPath, [fixture('load-require.cjs')], 10_000)
+  t.is(r.code, 0, r.stderr)
+  t.deepEqual(JSON.parse(r.stdout).status.phase, 'idle')
+})
+
+test('import by package name makes a real call', async (t) => {
+  const r = await run(process.execPath, [fixture('load-import.mjs')], 10_000)
+  t.is(r.code, 0, r.stderr)
+  t.like(JSON.parse(r.stdout), { loader: 'import', status: { phase: 'idle' } })
+})
+
+test('Bun loads the package by name and makes a real call', async (t) => {
+  const r = await run(bun, [fixture('load-import.mjs')], 10_000)
+  t.is(r.code, 0, r.stderr)
+  t.like(JSON.parse(r.stdout), { loader: 'bun', status: { phase: 'idle' } })
+})
+
+for (const mode of ['close', 'leave-open']) {
+  test(`a process that dials, calls and ${mode === 'close' ? 'closes' : 'leaves an idle client open'} exits within 2 s`, async (t) => {
+    const daemon = await startTinyDaemon()
+    try {
+      const r = await run(process.execPath, [fixture('exit-after-call.mjs'), daemon.socketPath, mode], 2_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { mode, status: { phase: 'idle' } })
+    } finally {
+      await daemon.close()
+    }
+  })
+
+  test(`the same from a worker thread (${mode}) exits within 2 s`, async (t) => {
+    const daemon = await startTinyDaemon()
+    try {
+      const r = await run(process.execPath, [fixture('exit-in-worker.mjs'), daemon.socketPath, mode], 2_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { mode, worker: true, status: { phase: 'idle' } })
+    } finally {
+      await daemon.close()
+    }
+  })
+}

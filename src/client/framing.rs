@@ -1,0 +1,209 @@
+//! NDJSON framing of the control socket: encoding requests and classifying the
+//! lines the daemon sends. Lines have no size limit (a `result` reply can carry
+//! megabytes) and unparsable lines are ignored, as the original client did.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+
+use crate::error::{CoreError, RpcError};
+use crate::jsval::{is_truthy, is_truthy_opt, to_number};
+
+#[derive(Serialize)]
+struct Request<'a> {
+    jsonrpc: &'static str,
+    id: u64,
+    method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a Value>,
+}
+
+/// One request line, `\n`-terminated; `params` is left out when absent.
+pub fn encode_request(id: u64, method: &str, params: Option<&Value>) -> Vec<u8> {
+    let mut line = serde_json::to_vec(&Request {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params,
+    })
+    .expect("a request of JSON values always serialises");
+    line.push(b'\n');
+    line
+}
+
+/// What one incoming line means to the client.
+#[derive(Debug, PartialEq)]
+pub enum Incoming {
+    /// A reply to call `id`: its `result` (absent → `None`) or its error.
+    Reply {
+        id: u64,
+        outcome: Result<Option<Value>, CoreError>,
+    },
+    /// An `event` notification's params.
+    Event(Map<String, Value>),
+    /// Anything else: unparsable, unknown notification, non-integer id.
+    Ignored,
+}
+
+/// Classifies one line (without its terminator).
+pub fn classify_line(line: &[u8]) -> Incoming {
+    let Ok(Value::Object(mut msg)) = serde_json::from_slice::<Value>(line) else {
+        return Incoming::Ignored;
+    };
+    match msg.get("id") {
+        Some(id) if !id.is_null() => {
+            // The original matched replies by `Number(id)`.
+            let n = to_number(id);
+            if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
+                return Incoming::Ignored;
+            }
+            let outcome = match msg.remove("error") {
+                Some(err) if is_truthy(&err) => Err(rpc_error(err)),
+                _ => Ok(msg.remove("result")),
+            };
+            Incoming::Reply {
+                id: n as u64,
+                outcome,
+            }
+        }
+        _ => {
+            if msg.get("method").and_then(Value::as_str) != Some("event")
+                || !is_truthy_opt(msg.get("params"))
+            {
+                return Incoming::Ignored;
+            }
+            match msg.remove("params") {
+                Some(Value::Object(params)) => Incoming::Event(params),
+                _ => Incoming::Ignored,
+            }
+        }
+    }
+}
+
+fn rpc_error(err: Value) -> CoreError {
+    let body = match err {
+        Value::Object(mut e) => RpcError {
+            code: e.remove("code"),
+            message: e.remove("message"),
+            data: e.remove("data"),
+        },
+        _ => RpcError {
+            code: None,
+            message: None,
+            data: None,
+        },
+    };
+    CoreError::Rpc(Box::new(body))
+}
+
+/// Reads the next `\n`-terminated line into `buf` (cleared first), without the
+/// terminator and without a trailing `\r`. Returns `false` at end of stream; a
+/// final unterminated line is still returned.
+pub async fn read_line<R: AsyncBufRead + Unpin>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    buf.clear();
+    let n = reader.read_until(b'\n', buf).await?;
+    if n == 0 {
+        return Ok(false);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn request_without_params_has_no_params_key() {
+        let line = encode_request(1, "status", None);
+        assert_eq!(
+            line,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"status\"}\n"
+        );
+        let with = encode_request(2, "status", Some(&json!({"runtime_id": "rt-1"})));
+        assert_eq!(
+            String::from_utf8(with).unwrap(),
+            "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"status\",\"params\":{\"runtime_id\":\"rt-1\"}}\n"
+        );
+    }
+
+    #[test]
+    fn replies_are_classified_by_numeric_id() {
+        assert_eq!(
+            classify_line(br#"{"jsonrpc":"2.0","id":"7","result":{"a":1}}"#),
+            Incoming::Reply {
+                id: 7,
+                outcome: Ok(Some(json!({"a": 1})))
+            }
+        );
+        assert_eq!(
+            classify_line(br#"{"id":3}"#),
+            Incoming::Reply {
+                id: 3,
+                outcome: Ok(None)
+            }
+        );
+        match classify_line(
+            br#"{"id":4,"error":{"code":-32601,"message":"method not found","data":{"x":1}}}"#,
+        ) {
+            Incoming::Reply {
+                id: 4,
+                outcome: Err(e),
+            } => {
+                assert_eq!(e.to_string(), "rpc error [-32601]: method not found");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // A falsy error member means success, as in the original.
+        assert_eq!(
+            classify_line(br#"{"id":5,"error":null,"result":1}"#),
+            Incoming::Reply {
+                id: 5,
+                outcome: Ok(Some(json!(1)))
+            }
+        );
+    }
+
+    #[test]
+    fn events_and_noise() {
+        assert_eq!(
+            classify_line(br#"{"jsonrpc":"2.0","method":"event","params":{"event":"x"}}"#),
+            Incoming::Event(json!({"event":"x"}).as_object().unwrap().clone())
+        );
+        assert_eq!(classify_line(b"not json"), Incoming::Ignored);
+        assert_eq!(classify_line(b""), Incoming::Ignored);
+        assert_eq!(
+            classify_line(br#"{"method":"other","params":{}}"#),
+            Incoming::Ignored
+        );
+        assert_eq!(
+            classify_line(br#"{"id":null,"method":"event"}"#),
+            Incoming::Ignored
+        );
+        assert_eq!(classify_line(br#"{"id":-1,"result":1}"#), Incoming::Ignored);
+    }
+
+    #[tokio::test]
+    async fn line_reader_is_unbounded_and_strips_cr() {
+        let big = "x".repeat(9 * 1024 * 1024);
+        let data = format!("a\r\n{big}\ntail");
+        let mut reader = tokio::io::BufReader::new(data.as_bytes());
+        let mut buf = Vec::new();
+        assert!(read_line(&mut reader, &mut buf).await.unwrap());
+        assert_eq!(buf, b"a");
+        assert!(read_line(&mut reader, &mut buf).await.unwrap());
+        assert_eq!(buf.len(), big.len());
+        assert!(read_line(&mut reader, &mut buf).await.unwrap());
+        assert_eq!(buf, b"tail");
+        assert!(!read_line(&mut reader, &mut buf).await.unwrap());
+    }
+}

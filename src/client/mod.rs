@@ -1,0 +1,213 @@
+//! The control-socket client: one Unix-socket connection, request ids, reply
+//! routing, the event queue and the connection's subscription.
+
+mod event_queue;
+mod event_stream;
+mod framing;
+pub mod methods;
+mod os_error;
+mod routing;
+mod subscription;
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+use tokio::io::{AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixStream;
+
+use crate::error::{CoreError, CoreResult};
+pub use event_queue::{Take, EVENT_QUEUE_CAPACITY};
+pub use event_stream::{EventStream, NextStep};
+use framing::{classify_line, encode_request, read_line, Incoming};
+use routing::PendingCalls;
+pub use subscription::{normalize_history, ALREADY_SUBSCRIBED};
+use subscription::{SubscribeStep, Subscription};
+
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(30_000);
+pub const CLOSED: &str = "control socket is closed";
+pub const CONNECTION_CLOSED: &str = "read response: connection closed";
+pub const TIMEOUT: &str = "read response: timeout";
+
+/// A connection to the daemon. Cheap to clone; all clones share the connection.
+#[derive(Clone)]
+pub struct ControlClient {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    /// A duplicate of the socket's descriptor, used only to shut the connection
+    /// down from `close()` without waiting for a writer or the reader task.
+    shutdown_fd: OwnedFd,
+    pending: PendingCalls,
+    events: event_queue::EventQueue,
+    subscription: Mutex<Subscription>,
+    next_id: AtomicU64,
+    next_iterator_id: AtomicU64,
+    closed: AtomicBool,
+    call_timeout: Duration,
+}
+
+/// Connects to `socket_path`; no retry and no connect timeout of its own.
+pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<ControlClient> {
+    let stream = UnixStream::connect(socket_path).await.map_err(|e| {
+        CoreError::plain(format!(
+            "dial control socket: {}",
+            os_error::describe(&e, "connect", Some(socket_path))
+        ))
+    })?;
+    let shutdown_fd = dup_fd(&stream).map_err(|e| {
+        CoreError::plain(format!(
+            "dial control socket: {}",
+            os_error::describe(&e, "dup", None)
+        ))
+    })?;
+    let (read_half, write_half) = stream.into_split();
+    let shared = Arc::new(Shared {
+        writer: tokio::sync::Mutex::new(write_half),
+        shutdown_fd,
+        pending: PendingCalls::default(),
+        events: event_queue::EventQueue::default(),
+        subscription: Mutex::new(Subscription::default()),
+        next_id: AtomicU64::new(1),
+        next_iterator_id: AtomicU64::new(1),
+        closed: AtomicBool::new(false),
+        call_timeout,
+    });
+    tokio::spawn(read_loop(shared.clone(), read_half));
+    Ok(ControlClient { shared })
+}
+
+fn dup_fd(stream: &UnixStream) -> std::io::Result<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: dup of a descriptor we own; the result is owned by the OwnedFd.
+    let fd = unsafe { libc::fcntl(stream.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {
+    let mut reader = BufReader::with_capacity(64 * 1024, read_half);
+    let mut line = Vec::new();
+    loop {
+        match read_line(&mut reader, &mut line).await {
+            Ok(true) => match classify_line(&line) {
+                Incoming::Reply { id, outcome } => shared.pending.resolve(id, outcome),
+                Incoming::Event(event) => shared.events.push(event),
+                Incoming::Ignored => {}
+            },
+            Ok(false) => break,
+            Err(e) => {
+                if !shared.closed.load(Ordering::SeqCst) {
+                    let event = json!({"event": "protocol-error", "message": os_error::describe(&e, "read", None)});
+                    if let Value::Object(event) = event {
+                        shared.events.push(event);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    shared.end();
+}
+
+impl Shared {
+    /// The read side is gone: the client is closed, calls fail, readers finish.
+    fn end(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.pending.end(CoreError::plain(CONNECTION_CLOSED));
+        self.events.end();
+    }
+}
+
+impl ControlClient {
+    /// Sends one request and waits for its reply (`None` when the reply had no `result`).
+    pub async fn call(&self, method: &str, params: Option<Value>) -> CoreResult<Option<Value>> {
+        let shared = &self.shared;
+        if shared.closed.load(Ordering::SeqCst) {
+            return Err(CoreError::plain(CLOSED));
+        }
+        let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+        let reply = shared.pending.register(id)?;
+        let line = encode_request(id, method, params.as_ref());
+        let deadline = tokio::time::Instant::now() + shared.call_timeout;
+        let written = {
+            let mut writer = shared.writer.lock().await;
+            writer.write_all(&line).await
+        };
+        if let Err(e) = written {
+            shared.pending.forget(id);
+            shared.closed.store(true, Ordering::SeqCst);
+            return Err(CoreError::plain(format!(
+                "write request: {}",
+                os_error::describe(&e, "write", None)
+            )));
+        }
+        match tokio::time::timeout_at(deadline, reply).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(CoreError::plain(CONNECTION_CLOSED)),
+            Err(_) => {
+                shared.pending.forget(id);
+                Err(CoreError::plain(TIMEOUT))
+            }
+        }
+    }
+
+    /// `call` for methods whose params are an object built by the caller.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        params: Map<String, Value>,
+    ) -> CoreResult<Option<Value>> {
+        self.call(method, Some(Value::Object(params))).await
+    }
+
+    /// Subscribes this connection once (see `Subscription`).
+    pub async fn subscribe(&self, opts: Option<&Value>) -> CoreResult<()> {
+        let step = self
+            .shared
+            .subscription
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .request(opts)?;
+        match step {
+            SubscribeStep::AlreadyDone => Ok(()),
+            SubscribeStep::Send(params) => self
+                .call("subscribe", params.map(Value::Object))
+                .await
+                .map(drop),
+        }
+    }
+
+    /// A new event iterator over this connection's queue.
+    pub fn events(&self, opts: Option<Value>) -> EventStream {
+        let id = self.shared.next_iterator_id.fetch_add(1, Ordering::SeqCst);
+        EventStream::new(self.clone(), id, opts)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
+    }
+
+    /// Closes the connection at once; idempotent, never fails.
+    pub fn close(&self) {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        // SAFETY: shutdown on a descriptor this struct owns.
+        unsafe { libc::shutdown(self.shared.shutdown_fd.as_raw_fd(), libc::SHUT_RDWR) };
+        self.shared.end();
+    }
+
+    pub(crate) fn take_event(&self, iterator: u64) -> Take {
+        self.shared.events.take(iterator)
+    }
+
+    pub(crate) fn release_iterator(&self, iterator: u64) {
+        self.shared.events.release(iterator)
+    }
+}

@@ -1,0 +1,8 @@
+#![deny(clippy::all)]
+//! `@dougbots/avenor-core` as a Node native addon. The `js` module is the only
+//! place that knows about napi; everything else is plain Rust.
+
+pub mod client;
+pub mod error;
+mod js;
+pub mod jsval;
