@@ -6,3 +6,4 @@ pub mod client;
 pub mod error;
 mod js;
 pub mod jsval;
+pub mod runs;

@@ -1,0 +1,5 @@
+//! Runs: what is known about spawned runs, in memory and on disk.
+
+pub mod run_info;
+
+pub use run_info::RunInfo;
