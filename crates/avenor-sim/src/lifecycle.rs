@@ -175,6 +175,12 @@ fn finish_turn(
         },
         final_output: res.final_output.clone(),
     };
+    let generation = *rt.turns.borrow() + 1;
+    let summary = Arc::new(st.last_turn.clone());
+    if st.turn_log.len() == 8 {
+        st.turn_log.pop_front();
+    }
+    st.turn_log.push_back((generation, summary));
     if let Some(u) = &res.usage {
         st.usage = Some(u.clone());
     }

@@ -282,6 +282,7 @@ async fn wait_turn(sup: &Sup, params: &Value) -> Result<Value, RpcError> {
     let rt = sup.runtime(id).ok_or_else(|| RpcError::not_found(id))?;
     let mut turns = rt.turns.subscribe();
     let mut ended = rt.ended.subscribe();
+    let start_gen = *turns.borrow_and_update();
     if !*ended.borrow_and_update() {
         let wait = async {
             tokio::select! {
@@ -304,11 +305,18 @@ async fn wait_turn(sup: &Sup, params: &Value) -> Result<Value, RpcError> {
         }
     }
     let st = rt.state();
+    // The first turn that finished after the call, else the latest one.
+    let turn = st
+        .turn_log
+        .iter()
+        .find(|(g, _)| *g == start_gen + 1)
+        .map(|(_, t)| (**t).clone())
+        .unwrap_or_else(|| st.last_turn.clone());
     Ok(json!({
         "runtime_id": rt.id,
         "session_id": rt.info.session_id,
-        "stop_reason": st.last_turn.stop_reason,
-        "final_output": st.last_turn.final_output,
+        "stop_reason": turn.stop_reason,
+        "final_output": turn.final_output,
     }))
 }
 

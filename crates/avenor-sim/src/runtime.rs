@@ -85,9 +85,19 @@ pub struct RtState {
     /// Full text of the latest turn that produced a non-empty one (`result`).
     pub final_output: String,
     pub last_turn: TurnSummary,
+    /// Recent finished turns by generation, so `wait_turn` reports the turn it waited
+    /// for even when a queued turn finishes right after it.
+    pub turn_log: VecDeque<(u64, Arc<TurnSummary>)>,
     pub children: Vec<String>,
     pub pid: u32,
     pub prompt_request_ids: HashSet<String>,
+}
+
+impl RtState {
+    /// False while the runtime still waits for its very first turn.
+    fn past_first_turn(&self) -> bool {
+        self.stage != Stage::Starting
+    }
 }
 
 pub struct Runtime {
@@ -139,6 +149,7 @@ impl Runtime {
                 usage: None,
                 final_output: String::new(),
                 last_turn: TurnSummary::default(),
+                turn_log: VecDeque::new(),
                 children: Vec::new(),
                 pid: std::process::id(),
                 prompt_request_ids: HashSet::new(),
@@ -211,11 +222,14 @@ impl Runtime {
         if st.cancelled {
             return None;
         }
-        st.stage = Stage::Running;
         st.phase.clear();
         st.phase_label.clear();
         st.pid = std::process::id();
-        self.abort.send_replace(None);
+        // An interrupt that arrived before the first turn began still applies to it.
+        if st.past_first_turn() {
+            self.abort.send_replace(None);
+        }
+        st.stage = Stage::Running;
         Some(self.abort.subscribe())
     }
 
@@ -284,7 +298,7 @@ impl Runtime {
                 st.queue.clear();
             }
             st.queue.push_front(text.to_string());
-            if st.stage == Stage::Running {
+            if matches!(st.stage, Stage::Running | Stage::Starting) {
                 self.abort.send_replace(Some(Abort::Interrupt));
             }
         }

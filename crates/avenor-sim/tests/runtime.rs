@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::*;
 use serde_json::{json, Value};
 
@@ -164,4 +166,393 @@ fn spawn_errors_and_defaults() {
     let snap = c.call("status", Value::Null);
     assert_eq!(snap["run_id"], json!(run_id));
     assert_eq!(snap["pending_permission"], json!(false));
+}
+
+fn sentinel_of(c: &mut Client, rt: &str) -> String {
+    let st = c.call("status", json!({"runtime_id": rt}));
+    std::fs::read_to_string(st["sentinel_file"].as_str().unwrap()).unwrap()
+}
+
+fn run_id(c: &mut Client) -> String {
+    c.call("status", Value::Null)["run_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn follow_up_turn_resumes_session_and_rewrites_sentinel() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    let rt = c.spawn(json!({"prompt": "hello there"}));
+    let first = c.events_until(|e| is_event(e, "session.end"));
+    assert_eq!(
+        first.last().unwrap()["final_output"],
+        json!("echo: hello there")
+    );
+    let run = run_id(&mut c);
+    c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    assert_eq!(
+        c.call(
+            "prompt",
+            json!({"runtime_id": rt, "text": "say two; usage 5 7; stop refusal"})
+        ),
+        json!({"accepted": true})
+    );
+    let second = c.events_until(|e| is_event(e, "session.end"));
+    // One seq counter per runtime across turns.
+    assert_eq!(second[0]["seq"], json!(4));
+    let end = second.last().unwrap();
+    assert_eq!(end["session_id"], json!("ses_1"));
+    assert_eq!(end["stop_reason"], json!("refusal"));
+    assert_eq!(
+        end["usage"],
+        json!({"input_tokens": 5, "output_tokens": 7, "total_tokens": 12})
+    );
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(2));
+    assert_eq!(st["final_output"], json!("two"));
+    assert_eq!(
+        sentinel_of(&mut c, &rt),
+        format!("FAILED\nSESSION=ses_1\nSTOP_REASON=refusal\nEXIT_CODE=2\nRUN={run}\n")
+    );
+    assert_eq!(
+        c.call_err("prompt", json!({"runtime_id": rt, "text": "again"}))["message"],
+        json!("runtime \"rt_1\" has ended")
+    );
+    assert_eq!(
+        c.call_err("prompt", json!({"runtime_id": rt})),
+        json!({"code": -32602, "message": "invalid params", "data": {"required": ["text"]}})
+    );
+}
+
+#[test]
+fn permission_round_trip_over_the_socket() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    let rt = c.spawn(json!({"prompt": "say before; permission git push; say after"}));
+    let evs = c.events_until(|e| is_event(e, "agent.status") && e["phase"] == json!("waiting"));
+    let req = &evs[evs.len() - 2];
+    assert_eq!(req["event"], json!("permission.request"));
+    assert_eq!(req["resolver"], json!("reserved"));
+    assert_eq!(req["request_id"], json!("perm_1"));
+    assert_eq!(req["toolCall"]["title"], json!("git push"));
+    assert_eq!(
+        req["options"],
+        json!([
+            {"optionId": "allow", "name": "Allow", "kind": "allow_once"},
+            {"optionId": "reject", "name": "Reject", "kind": "reject_once"}
+        ])
+    );
+    let st = c.call("status", json!({"runtime_id": rt}));
+    assert_eq!(st["pending_permission"], json!(true));
+    assert_eq!(st["phase"], json!("waiting"));
+    assert_eq!(st["permission"]["request_id"], json!("perm_1"));
+    assert_eq!(st["permission"]["cwd"], json!("."));
+    let ans = |c: &mut Client, req: &str, opt: &str| {
+        c.call_raw(
+            "answer_permission",
+            json!({"runtime_id": "rt_1", "request_id": req, "option_id": opt}),
+        )
+    };
+    assert_eq!(
+        ans(&mut c, "perm_1", "maybe")["error"]["message"],
+        json!("unknown option_id \"maybe\" for request \"perm_1\" on runtime \"rt_1\"")
+    );
+    assert_eq!(
+        ans(&mut c, "perm_9", "allow")["error"]["message"],
+        json!("permission request \"perm_9\" not found for runtime \"rt_1\"")
+    );
+    assert_eq!(
+        c.call_err(
+            "answer_permission",
+            json!({"runtime_id": rt, "request_id": "perm_1"})
+        )["data"],
+        json!({"required": ["request_id", "option_id"]})
+    );
+    assert_eq!(
+        ans(&mut c, "perm_1", "reject")["result"],
+        json!({"accepted": true})
+    );
+    let evs = c.events_until(|e| is_event(e, "session.end"));
+    assert_eq!(
+        kinds(&evs),
+        [
+            "permission.response",
+            "agent.status",
+            "agent.message_chunk",
+            "agent.message_chunk",
+            "agent.status",
+            "session.end"
+        ]
+    );
+    assert_eq!(evs[0]["kind"], json!("reject"));
+    assert_eq!(evs[0]["option_id"], json!("reject"));
+    assert_eq!(evs[0]["source"], json!("control"));
+    assert_eq!(
+        evs.last().unwrap()["final_output"],
+        json!("beforepermission rejectedafter")
+    );
+    // Re-answering a settled request is success.
+    assert_eq!(
+        ans(&mut c, "perm_1", "allow")["result"],
+        json!({"accepted": true})
+    );
+    let st = c.call("status", json!({"runtime_id": rt}));
+    assert_eq!(st["pending_permission"], json!(false));
+    assert!(st.get("permission").is_none());
+}
+
+#[test]
+fn permission_auto_approve_and_file_fallback() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    c.spawn(json!({"prompt": "permission", "auto_approve": true}));
+    let evs = c.events_until(|e| is_event(e, "session.end"));
+    assert_eq!(evs[0]["resolver"], json!("automatic"));
+    assert_eq!(evs[1]["event"], json!("permission.response"));
+    assert_eq!(evs[1]["source"], json!("avenor"));
+    assert_eq!(
+        evs.last().unwrap()["final_output"],
+        json!("permission granted")
+    );
+
+    // With no connection open, the file handler owns the request.
+    let sentinel = d.path("f/sentinel.done");
+    let rt = c.spawn(json!({"prompt": "sleep 300; permission", "sentinel_file": sentinel}));
+    drop(c);
+    let req = d.path("f/sentinel.perm.req");
+    wait_for_file(&req);
+    let body: Value = serde_json::from_str(&std::fs::read_to_string(&req).unwrap()).unwrap();
+    assert_eq!(body["request_id"], json!("perm_1"));
+    assert_eq!(body["payload"]["resolver"], json!("file"));
+    let mut c = d.connect();
+    assert_eq!(
+        c.call_err(
+            "answer_permission",
+            json!({"runtime_id": rt, "request_id": "perm_1", "option_id": "allow"})
+        )["message"],
+        json!("permission request \"perm_1\" for runtime \"rt_2\" is owned by another resolver")
+    );
+    std::fs::write(
+        d.path("f/sentinel.perm.req.response"),
+        r#"{"outcome":"selected","option_id":"allow"}"#,
+    )
+    .unwrap();
+    let st = c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    assert_eq!(st["final_output"], json!("permission granted"));
+    assert!(std::fs::read_to_string(&sentinel)
+        .unwrap()
+        .starts_with("DONE\n"));
+    assert!(!req.exists());
+}
+
+#[test]
+fn cancel_hanging_turn_writes_killed_sentinel() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    let rt = c.spawn(json!({"prompt": "say partial; hang"}));
+    c.events_until(|e| is_event(e, "agent.message_chunk"));
+    assert_eq!(
+        c.call("status", json!({"runtime_id": rt}))["status"],
+        json!("running")
+    );
+    assert_eq!(
+        c.call("cancel", json!({"runtime_id": rt})),
+        json!({"ok": true})
+    );
+    let evs = c.events_until(|e| is_event(e, "session.end"));
+    let end = evs.last().unwrap();
+    assert_eq!(end["stop_reason"], json!("cancelled"));
+    assert_eq!(end["final_output"], json!("partial"));
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(130));
+    assert_eq!(st["pid"], json!(0));
+    let run = run_id(&mut c);
+    assert_eq!(
+        sentinel_of(&mut c, &rt),
+        format!("KILLED\nSESSION=ses_1\nSTOP_REASON=cancelled\nEXIT_CODE=130\nRUN={run}\n")
+    );
+    // Cancelling an ended runtime is fine; unknown ones are not.
+    assert_eq!(
+        c.call("cancel", json!({"runtime_id": rt})),
+        json!({"ok": true})
+    );
+    assert_eq!(
+        c.call_err("cancel", json!({"runtime_id": "rt_7"}))["message"],
+        json!("runtime \"rt_7\" not found")
+    );
+}
+
+#[test]
+fn cancel_parked_runtime_publishes_socket_only_session_end() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    let rt = c.spawn(json!({"prompt": "say done"}));
+    c.events_until(|e| is_event(e, "session.end"));
+    c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    c.call("cancel", json!({"runtime_id": rt}));
+    let e = c.next_event();
+    assert_eq!(e["event"], json!("session.end"));
+    assert_eq!(e["stop_reason"], json!("cancelled"));
+    assert_eq!(e["exit_code"], json!(130));
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(0));
+    assert!(sentinel_of(&mut c, &rt).starts_with("KILLED\n"));
+    let file = lines(std::path::Path::new(st["on_event"].as_str().unwrap()));
+    assert_eq!(
+        file.len(),
+        3,
+        "the parked-cancel session.end is socket-only"
+    );
+}
+
+#[test]
+fn interrupt_queue_exit_and_timeout() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", Value::Null);
+    let rt = c.spawn(json!({"prompt": "hang"}));
+    c.wait_status(&rt, |s| s["status"] == json!("running"));
+    c.call("prompt", json!({"runtime_id": rt, "text": "say queued"}));
+    c.call(
+        "interrupt_and_prompt",
+        json!({"runtime_id": rt, "text": "say first", "keep_queue": true}),
+    );
+    let ends: Vec<Value> = (0..3)
+        .map(|_| {
+            c.events_until(|e| is_event(e, "session.end"))
+                .pop()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(ends[0]["stop_reason"], json!("cancelled"));
+    assert_eq!(ends[1]["final_output"], json!("first"));
+    assert_eq!(ends[2]["final_output"], json!("queued"));
+    c.wait_status(&rt, |s| s["phase"] == json!("done"));
+
+    // exit: the agent dies, the turn fails with exit-1 semantics.
+    c.call("prompt", json!({"runtime_id": rt, "text": "say x; exit 3"}));
+    let evs = c.events_until(|e| is_event(e, "avenor.error"));
+    assert_eq!(evs.last().unwrap()["source"], json!("session"));
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(1));
+    assert!(sentinel_of(&mut c, &rt).contains("STOP_REASON=exit_1\nEXIT_CODE=1\n"));
+
+    // The spawn timeout (integer seconds) ends a hanging turn with `timeout`.
+    let rt = c.spawn(json!({"prompt": "hang", "timeout": 1}));
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(124));
+    assert!(
+        sentinel_of(&mut c, &rt).starts_with("TIMEOUT\nSESSION=ses_2\nSTOP_REASON=timeout\nRUN=")
+    );
+}
+
+#[test]
+fn eight_mib_result_is_intact_and_previews_are_bounded() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", json!({"runtime_id": "rt_1"}));
+    let rt = c.spawn(json!({"prompt": "bytes 8388608"}));
+    let end = c
+        .events_until(|e| is_event(e, "session.end"))
+        .pop()
+        .unwrap();
+    assert_eq!(end["final_output"].as_str().unwrap().len(), 4096);
+    assert_eq!(end["final_output_truncated"], json!(true));
+    let st = c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    assert_eq!(st["final_output"].as_str().unwrap().len(), 4096);
+    assert_eq!(st["final_output_truncated"], json!(true));
+    let full = c.call("result", json!({"runtime_id": rt}));
+    let text = full["final_output"].as_str().unwrap();
+    assert_eq!(text.len(), 8 * 1024 * 1024);
+    assert!(text.bytes().all(|b| b == b'x'));
+    // The file copy of session.end is complete.
+    let file = lines(std::path::Path::new(st["on_event"].as_str().unwrap()));
+    let fend = file.last().unwrap();
+    assert_eq!(
+        fend["final_output"].as_str().unwrap().len(),
+        8 * 1024 * 1024
+    );
+    assert!(fend.get("final_output_truncated").is_none());
+}
+
+#[test]
+fn sequential_dispatch_answers_in_order() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    let rt = c.spawn(json!({"prompt": "hang"}));
+    let started = Instant::now();
+    let w = c.send("wait_turn", json!({"runtime_id": rt, "timeout_ms": 300}));
+    let s = c.send("status", json!({"runtime_id": rt}));
+    let first = c.read_response();
+    assert_eq!(first["id"], json!(w));
+    assert_eq!(first["error"]["code"], json!(-32020));
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(c.read_response()["id"], json!(s));
+}
+
+#[test]
+fn concurrent_dispatch_lets_status_overtake_wait_turn() {
+    let d = Daemon::start_with(Opts {
+        env: &[("AVENOR_SIM_DISPATCH", "concurrent")],
+        ..Opts::default()
+    });
+    let mut c = d.connect();
+    let rt = c.spawn(json!({"prompt": "say working; hang"}));
+    let w = c.send("wait_turn", json!({"runtime_id": rt}));
+    let s = c.send("status", json!({"runtime_id": rt}));
+    let first = c.read_response();
+    assert_eq!(
+        first["id"],
+        json!(s),
+        "status must not wait behind wait_turn"
+    );
+    let i = c.send(
+        "interrupt_and_prompt",
+        json!({"runtime_id": rt, "text": "say next"}),
+    );
+    let mut got = vec![c.read_response(), c.read_response()];
+    got.sort_by_key(|r| r["id"].as_u64());
+    assert_eq!(got[0]["id"], json!(w));
+    assert_eq!(
+        got[0]["result"],
+        json!({"runtime_id": rt, "session_id": "ses_1", "stop_reason": "cancelled", "final_output": "working"})
+    );
+    assert_eq!(got[1]["id"], json!(i));
+    let st = c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    assert_eq!(st["final_output"], json!("next"));
+}
+
+#[test]
+fn admission_limit_and_children() {
+    let d = Daemon::start_with(Opts {
+        args: &["--max-runtimes", "1"],
+        ..Opts::default()
+    });
+    let mut c = d.connect();
+    let parent = c.spawn(json!({"prompt": "hang"}));
+    c.wait_status(&parent, |s| s["status"] == json!("running"));
+    let e = c.call_err("spawn", json!({"prompt": "say x", "parent_id": parent}));
+    assert_eq!(
+        e,
+        json!({"code": -32050, "message": "max runtimes (1) reached",
+               "data": {"source": "local", "retryable": true, "limit": 1, "active": 1}})
+    );
+    c.call(
+        "interrupt_and_prompt",
+        json!({"runtime_id": parent, "text": "say ok"}),
+    );
+    c.wait_status(&parent, |s| s["phase"] == json!("done"));
+    // Parked runtimes do not count; parent_id links the child.
+    let child = c.spawn(json!({"prompt": "say x", "parent_id": parent}));
+    let p = c.call("status", json!({"runtime_id": parent}));
+    assert_eq!(p["children"], json!([child]));
+    let ch = c.call("status", json!({"runtime_id": child}));
+    assert_eq!(ch["parent_id"], json!(parent));
 }
