@@ -60,6 +60,29 @@ export declare class EventIterator {
   throw(error: unknown): Promise<never>
 }
 
+/** Manages the avenor daemon of this process and a client to it. */
+export declare class Supervisor {
+  /** The singleton, starting (or replacing) the daemon when needed. */
+  static get(opts?: SupervisorOptions | undefined | null): Promise<Supervisor>
+  /** The singleton, or `null`; never starts anything. */
+  static currentInstance(): Supervisor | null
+  /** Whether a singleton exists whose `supervisorId` is exactly `id`. */
+  static isCurrentInstance(id: string): boolean
+  /** The control-socket path (`<socketsRoot>/avenor-mcp-<pid>.sock`). */
+  get supervisorId(): string
+  /** The client to the daemon; throws when crashed, closed or not started. */
+  getClient(): Client
+  /**
+   * Shuts the daemon down (unless `skipShutdown`), stops the child, removes the
+   * socket and forgets this instance.
+   */
+  close(opts?: CloseOptions | undefined | null): Promise<void>
+}
+
+export interface CloseOptions {
+  skipShutdown?: boolean
+}
+
 /** Opens a connection to the daemon's control socket. */
 export declare function dial(socketPath: string, opts?: DialOptions | undefined | null): Promise<Client>
 
@@ -68,7 +91,27 @@ export interface DialOptions {
   callTimeoutMs?: number
 }
 
+/** Finds the avenor binary (AVENOR_BIN, PATH, installer dir, ~/.botfiles/bin). */
+export declare function findAvenorBinary(): string
+
+/** AVENOR_INSTALL_DIR, or `~/.cache/avenor/bin/avenor/<version>`. */
+export declare function getInstallDir(version: string): string
+
+/** AVENOR_VERSION, npm_package_version, or the version in a package.json. */
+export declare function getVersion(packageJsonPath?: string | undefined | null): string
+
+/** `<getInstallDir(version)>/avenor`, version defaulting to `getVersion()`. */
+export declare function installerBinaryPath(version?: string | undefined | null): string
+
 export interface IterResult {
   value?: any
   done: boolean
+}
+
+/** `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700. */
+export declare function socketsRoot(): string
+
+export interface SupervisorOptions {
+  binaryPath?: string
+  callTimeoutMs?: number
 }

@@ -3,7 +3,9 @@
 //! place that knows about napi; everything else is plain Rust.
 
 pub mod client;
+pub mod discovery;
 pub mod error;
 mod js;
 pub mod jsval;
 pub mod runs;
+pub mod supervisor;

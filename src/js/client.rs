@@ -18,12 +18,18 @@ pub struct DialOptions {
     pub call_timeout_ms: Option<f64>,
 }
 
-/// Closes the connection when the last JS object using it is collected.
-pub(crate) struct ClientHandle(pub ControlClient);
+/// A connection as JS holds it. A connection JS dialled itself is closed when
+/// the last JS object using it is collected; a supervisor's is not (it owns it).
+pub(crate) struct ClientHandle {
+    pub client: ControlClient,
+    close_on_drop: bool,
+}
 
 impl Drop for ClientHandle {
     fn drop(&mut self) {
-        self.0.close();
+        if self.close_on_drop {
+            self.client.close();
+        }
     }
 }
 
@@ -46,7 +52,7 @@ pub fn dial<'env>(
     settle(
         env,
         async move { crate::client::dial(&socket_path, timeout).await },
-        |_, client| Ok(Client::from_control(client)),
+        |_, client| Ok(Client::owned(client)),
     )
 }
 
@@ -57,14 +63,28 @@ pub struct Client {
 }
 
 impl Client {
-    pub(crate) fn from_control(client: ControlClient) -> Self {
+    /// A client JS owns (closed when collected).
+    pub(crate) fn owned(client: ControlClient) -> Self {
         Client {
-            handle: Arc::new(ClientHandle(client)),
+            handle: Arc::new(ClientHandle {
+                client,
+                close_on_drop: true,
+            }),
+        }
+    }
+
+    /// A view of a connection someone else owns (the supervisor's).
+    pub(crate) fn borrowed(client: ControlClient) -> Self {
+        Client {
+            handle: Arc::new(ClientHandle {
+                client,
+                close_on_drop: false,
+            }),
         }
     }
 
     fn control(&self) -> ControlClient {
-        self.handle.0.clone()
+        self.handle.client.clone()
     }
 
     fn send<'env>(&self, env: &'env Env, rpc: Rpc) -> Result<PromiseRaw<'env, Json>> {
@@ -424,12 +444,12 @@ impl Client {
     /// True after `close()`, or once the socket was closed or failed.
     #[napi]
     pub fn is_closed(&self) -> bool {
-        self.handle.0.is_closed()
+        self.handle.client.is_closed()
     }
 
     /// Closes the connection; idempotent, never throws.
     #[napi]
     pub fn close(&self) {
-        self.handle.0.close();
+        self.handle.client.close();
     }
 }

@@ -38,7 +38,7 @@ impl EventIterator {
         client: Arc<ClientHandle>,
         opts: Option<Value>,
     ) -> Result<ClassInstance<'env, EventIterator>> {
-        let stream = Arc::new(client.0.events(opts));
+        let stream = Arc::new(client.client.events(opts));
         let instance = EventIterator {
             stream,
             _client: client,

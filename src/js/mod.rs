@@ -3,6 +3,9 @@
 #![cfg_attr(test, allow(dead_code))]
 
 pub mod client;
+pub mod discovery;
 pub mod errors;
 pub mod events;
+pub mod exit_hooks;
 pub mod promise;
+pub mod supervisor;

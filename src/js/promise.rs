@@ -15,7 +15,7 @@ where
     T: Send + 'static,
     V: ToNapiValue,
     F: Future<Output = CoreResult<T>> + Send + 'static,
-    C: FnOnce(&Env, T) -> Result<V> + 'static,
+    C: FnOnce(&'env Env, T) -> Result<V> + 'static,
 {
     env.spawn_future_with_callback(
         async move { Ok(fut.await) },

@@ -1,5 +1,7 @@
 //! Runs: what is known about spawned runs, in memory and on disk.
 
+pub mod local;
 pub mod run_info;
 
+pub use local::LocalRuns;
 pub use run_info::RunInfo;

@@ -1,0 +1,94 @@
+// No daemon outlives its host: process.exit(), a drained loop, SIGINT, SIGTERM and
+// SIGKILL of the host all leave no daemon process behind (found by its socket
+// path in /proc), and the socket file is removed.
+import test from 'ava'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const sim = ['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync)
+
+/** Pids whose command line mentions `needle`. */
+function pidsMentioning(needle) {
+  const found = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) found.push(Number(entry))
+    } catch {}
+  }
+  return found
+}
+
+async function until(predicate, ms) {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (predicate()) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return predicate()
+}
+
+/** Starts the host, waits for its socket line, applies `end`, waits for its exit. */
+async function runHost(t, mode, end) {
+  const home = mkdtempSync(join(tmpdir(), 'avenor-host-'))
+  t.teardown(() => rmSync(home, { recursive: true, force: true }))
+  const child = spawn(process.execPath, [join(here, 'fixtures', 'host-with-daemon.mjs'), mode], {
+    env: { ...process.env, AVENOR_HOME: home, AVENOR_BIN: sim },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (d) => (stderr += d))
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  const socket = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (d) => {
+      out += d
+      const line = out.split('\n').find((l) => l.startsWith('{'))
+      if (line) resolve(JSON.parse(line).socket)
+    })
+    exited.then(() => reject(new Error(`host ended before starting: ${stderr}`)))
+  })
+  const daemons = pidsMentioning(socket)
+  t.is(daemons.length, 1, 'exactly one daemon runs for the host')
+  if (end) end(child)
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 5000)
+  const how = await exited
+  clearTimeout(deadline)
+  t.true(await until(() => pidsMentioning(socket).length === 0, 3000), `daemon ${daemons} still running`)
+  return { socket, how, stderr }
+}
+
+test('process.exit() stops the daemon and removes its socket', async (t) => {
+  const { socket, how } = await runHost(t, 'exit')
+  t.is(how.code, 0)
+  t.false(existsSync(socket))
+})
+
+test('an idle supervisor keeps no handle alive; the host exits and stops the daemon', async (t) => {
+  const { socket, how } = await runHost(t, 'idle')
+  t.is(how.code, 0)
+  t.false(existsSync(socket))
+})
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  test(`${signal} of the host stops the daemon, removes the socket and exits ${code}`, async (t) => {
+    const { socket, how } = await runHost(t, 'wait', (child) => child.kill(signal))
+    t.is(how.code, code)
+    t.false(existsSync(socket))
+  })
+}
+
+test('SIGKILL of the host still ends the daemon (parent-death signal)', async (t) => {
+  const { socket, how } = await runHost(t, 'wait', (child) => child.kill('SIGKILL'))
+  t.is(how.signal, 'SIGKILL')
+  // The daemon got SIGINT and shut down gracefully, removing its socket itself.
+  t.true(await until(() => !existsSync(socket), 3000))
+})

@@ -1,0 +1,109 @@
+// Supervisor lifecycle against avenor-sim (core-spec §5, §18 case 36).
+import { existsSync, statSync } from 'node:fs'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { Supervisor, findAvenorBinary } from '@dougbots/avenor-core'
+import { script, simBinary, useTempHome } from './helpers/sim'
+
+let home: ReturnType<typeof useTempHome>
+beforeAll(() => {
+  home = useTempHome()
+  process.env.AVENOR_BIN = simBinary()
+})
+afterEach(async () => {
+  await Supervisor.currentInstance()?.close()
+})
+afterAll(() => home.cleanup())
+
+describe('Supervisor', () => {
+  it('starts the daemon on <AVENOR_HOME>/sockets/avenor-mcp-<pid>.sock and answers status', async () => {
+    expect(Supervisor.currentInstance()).toBeNull()
+    const sup = await Supervisor.get()
+    expect(sup.supervisorId).toBe(`${home.home}/sockets/avenor-mcp-${process.pid}.sock`)
+    expect(statSync(`${home.home}/sockets`).mode & 0o777).toBe(0o700)
+    const status = await sup.getClient().status()
+    expect(typeof status).toBe('object')
+    expect(Supervisor.currentInstance()).toBe(sup)
+    expect(Supervisor.isCurrentInstance(sup.supervisorId)).toBe(true)
+    expect(Supervisor.isCurrentInstance(sup.supervisorId + 'x')).toBe(false)
+  })
+
+  it('coalesces concurrent cold starts into one instance', async () => {
+    const [a, b] = await Promise.all([Supervisor.get(), Supervisor.get()])
+    expect(a).toBe(b)
+    expect(await Supervisor.get()).toBe(a)
+  })
+
+  it('close() removes the socket and the next get() is a new instance', async () => {
+    const sup = await Supervisor.get()
+    const socket = sup.supervisorId
+    expect(existsSync(socket)).toBe(true)
+    await sup.close()
+    expect(existsSync(socket)).toBe(false)
+    expect(Supervisor.currentInstance()).toBeNull()
+    expect(() => sup.getClient()).toThrow('supervisor not started')
+    const next = await Supervisor.get()
+    expect(next).not.toBe(sup)
+  })
+
+  it('a daemon that exits during startup rejects with its code and stderr as cause; the next get() works', async () => {
+    const failing = script(home.home, 'fail.sh', 'echo "bad flags" >&2; exit 1')
+    const err = await Supervisor.get({ binaryPath: failing }).catch((e) => e)
+    expect(err.message).toBe('avenor exited with code 1 during startup')
+    expect(err.cause?.message).toBe('bad flags')
+    const sup = await Supervisor.get()
+    expect(typeof (await sup.getClient().status())).toBe('object')
+  })
+
+  it('a binary that cannot be spawned rejects with "failed to start avenor"', async () => {
+    await expect(Supervisor.get({ binaryPath: '/nonexistent/avenor' })).rejects.toThrow(
+      'failed to start avenor: spawn /nonexistent/avenor ENOENT',
+    )
+  })
+
+  it('falls back to dialing when the daemon writes no readiness byte', async () => {
+    process.env.AVENOR_SIM_NO_READY_FD = '1'
+    try {
+      const sup = await Supervisor.get()
+      expect(typeof (await sup.getClient().status())).toBe('object')
+    } finally {
+      delete process.env.AVENOR_SIM_NO_READY_FD
+    }
+  })
+
+  it('a crashed daemon is reported by getClient() and replaced by the next get()', async () => {
+    const sup = await Supervisor.get()
+    const client = sup.getClient()
+    await client.spawn({ prompt: 'crash-daemon 3' }).catch(() => undefined)
+    await expect.poll(() => client.isClosed()).toBe(true)
+    await expect.poll(() => {
+      try {
+        sup.getClient()
+        return ''
+      } catch (e) {
+        return (e as Error).message
+      }
+    }).toBe('avenor supervisor crashed (exit code 3). Call avenor_shutdown to clean up and retry.')
+    const next = await Supervisor.get()
+    expect(next).not.toBe(sup)
+    expect(typeof (await next.getClient().status())).toBe('object')
+  })
+
+  it('close({ skipShutdown: true }) still stops the daemon and removes the socket', async () => {
+    const sup = await Supervisor.get()
+    await sup.close({ skipShutdown: true })
+    expect(existsSync(sup.supervisorId)).toBe(false)
+  })
+})
+
+describe('findAvenorBinary', () => {
+  it('returns an executable AVENOR_BIN and refuses a missing one', () => {
+    expect(findAvenorBinary()).toBe(simBinary())
+    const saved = process.env.AVENOR_BIN
+    process.env.AVENOR_BIN = '/tmp/nonexistent-avenor-xyz123'
+    try {
+      expect(() => findAvenorBinary()).toThrow('AVENOR_BIN path not executable: /tmp/nonexistent-avenor-xyz123')
+    } finally {
+      process.env.AVENOR_BIN = saved
+    }
+  })
+})

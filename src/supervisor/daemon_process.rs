@@ -1,0 +1,309 @@
+//! Starting the daemon child and watching it: a dedicated thread spawns it (so
+//! Linux's `PR_SET_PDEATHSIG`, which fires when the *spawning thread* dies, lasts
+//! as long as the child), waits for it, and publishes its exit. stdout is drained
+//! and stderr's tail is kept for startup-failure errors, so no pipe ever fills.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+/// The fd number the daemon finds its readiness pipe on.
+pub const READY_FD: i32 = 3;
+const STDERR_TAIL_BYTES: usize = 4096;
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExitInfo {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+}
+
+impl ExitInfo {
+    /// `code <n>[ signal <NAME>]`, as Node's `exit` event printed it.
+    pub fn describe(&self) -> String {
+        let code = self
+            .code
+            .map_or_else(|| "null".to_string(), |c| c.to_string());
+        match self.signal {
+            Some(sig) => format!("code {code} signal {}", signal_name(sig)),
+            None => format!("code {code}"),
+        }
+    }
+
+    /// `code ?? -1`.
+    pub fn crash_code(&self) -> i64 {
+        self.code.map_or(-1, i64::from)
+    }
+}
+
+pub fn signal_name(sig: i32) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGKILL => "SIGKILL".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        libc::SIGQUIT => "SIGQUIT".into(),
+        libc::SIGABRT => "SIGABRT".into(),
+        libc::SIGSEGV => "SIGSEGV".into(),
+        libc::SIGPIPE => "SIGPIPE".into(),
+        other => format!("SIG{other}"),
+    }
+}
+
+/// A running (or finished) daemon child.
+pub struct DaemonProcess {
+    pid: i32,
+    exit: watch::Receiver<Option<ExitInfo>>,
+    stderr_tail: Arc<Mutex<Vec<u8>>>,
+}
+
+/// A launched child and the read end of its readiness pipe.
+pub struct Launched {
+    pub process: DaemonProcess,
+    pub ready: OwnedFd,
+}
+
+fn pipe_cloexec() -> std::io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds we then own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Spawns `binary args…` with the readiness pipe on fd 3. Fails only if the
+/// process could not be started (the error text is the OS reason).
+pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
+    let (ready_read, ready_write) = pipe_cloexec()?;
+    let mut command = Command::new(binary);
+    command
+        .args(args)
+        .env("AVENOR_CONTROL_READY_FD", READY_FD.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let write_fd = ready_write.as_raw_fd();
+    let parent_pid = std::process::id() as i32;
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            #[cfg(target_os = "linux")]
+            {
+                // SIGINT lets the daemon shut down gracefully (it stops its agents).
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent may have died before prctl took effect.
+                if libc::getppid() != parent_pid {
+                    libc::raise(libc::SIGINT);
+                }
+            }
+            if write_fd == READY_FD {
+                libc::fcntl(READY_FD, libc::F_SETFD, 0);
+            } else if libc::dup2(write_fd, READY_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+
+    let (spawned_tx, spawned_rx) = std::sync::mpsc::channel();
+    let (exit_tx, exit_rx) = watch::channel(None);
+    let stderr_tail = Arc::new(Mutex::new(Vec::new()));
+    let tail = stderr_tail.clone();
+    std::thread::Builder::new()
+        .name("avenor-daemon-watch".into())
+        .spawn(move || {
+            let mut child = match command.spawn() {
+                Ok(child) => child,
+                Err(e) => {
+                    let _ = spawned_tx.send(Err(e));
+                    return;
+                }
+            };
+            drop(command);
+            if let Some(out) = child.stdout.take() {
+                drain(out, None);
+            }
+            if let Some(err) = child.stderr.take() {
+                drain(err, Some(tail));
+            }
+            let _ = spawned_tx.send(Ok(child.id() as i32));
+            let info = match child.wait() {
+                Ok(status) => ExitInfo {
+                    code: status.code(),
+                    signal: status.signal(),
+                },
+                Err(_) => ExitInfo {
+                    code: None,
+                    signal: None,
+                },
+            };
+            let _ = exit_tx.send(Some(info));
+        })?;
+    let pid = spawned_rx
+        .recv()
+        .map_err(|_| std::io::Error::other("daemon watcher thread ended"))??;
+    // Our copy of the write end must close, so EOF tells us the child dropped it.
+    drop(ready_write);
+    Ok(Launched {
+        process: DaemonProcess {
+            pid,
+            exit: exit_rx,
+            stderr_tail,
+        },
+        ready: ready_read,
+    })
+}
+
+fn drain(mut stream: impl Read + Send + 'static, tail: Option<Arc<Mutex<Vec<u8>>>>) {
+    let _ = std::thread::Builder::new()
+        .name("avenor-daemon-output".into())
+        .spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Some(tail) = &tail {
+                    let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                    t.extend_from_slice(&buf[..n]);
+                    let excess = t.len().saturating_sub(STDERR_TAIL_BYTES);
+                    t.drain(..excess);
+                }
+            }
+        });
+}
+
+impl DaemonProcess {
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    pub fn exit_info(&self) -> Option<ExitInfo> {
+        *self.exit.borrow()
+    }
+
+    /// Waits until the child has exited.
+    pub async fn exited(&self) -> ExitInfo {
+        let mut rx = self.exit.clone();
+        loop {
+            if let Some(info) = *rx.borrow_and_update() {
+                return info;
+            }
+            if rx.changed().await.is_err() {
+                return ExitInfo {
+                    code: None,
+                    signal: None,
+                };
+            }
+        }
+    }
+
+    /// The last few KiB the child wrote to stderr.
+    pub fn stderr_tail(&self) -> String {
+        let tail = self.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&tail).trim().to_string()
+    }
+
+    /// Sends `signal` unless the child has already been reaped (its pid may be reused).
+    pub fn signal(&self, signal: i32) {
+        if self.exit_info().is_none() {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(self.pid, signal) };
+        }
+    }
+
+    /// Synchronous stop for exit paths: SIGINT, up to `grace` for a clean exit,
+    /// then SIGKILL. Returns whether the child is gone.
+    pub fn stop_blocking(&self, grace: Duration) -> bool {
+        self.signal(libc::SIGINT);
+        if self.wait_blocking(grace) {
+            return true;
+        }
+        self.signal(libc::SIGKILL);
+        self.wait_blocking(Duration::from_millis(500))
+    }
+
+    fn wait_blocking(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while self.exit_info().is_none() {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        true
+    }
+
+    /// Async stop: `signal`, then SIGKILL if it has not exited within `grace`.
+    pub async fn stop(&self, signal: i32, grace: Duration) {
+        self.signal(signal);
+        if tokio::time::timeout(grace, self.exited()).await.is_err() {
+            self.signal(libc::SIGKILL);
+            let _ = tokio::time::timeout(Duration::from_secs(2), self.exited()).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn child_exit_and_ready_pipe() {
+        let script = "printf '\\001' >&3; echo oops >&2; exit 7".to_string();
+        let launched = launch(Path::new("/bin/sh"), &["-c".into(), script]).unwrap();
+        let info = launched.process.exited().await;
+        assert_eq!(
+            info,
+            ExitInfo {
+                code: Some(7),
+                signal: None
+            }
+        );
+        assert_eq!(info.describe(), "code 7");
+        let mut ready = std::fs::File::from(launched.ready);
+        let mut byte = Vec::new();
+        ready.read_to_end(&mut byte).unwrap();
+        assert_eq!(byte, vec![1]);
+        // The drain thread may lag the exit slightly.
+        for _ in 0..100 {
+            if !launched.process.stderr_tail().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(launched.process.stderr_tail(), "oops");
+    }
+
+    #[tokio::test]
+    async fn stop_kills_a_child_that_ignores_sigint() {
+        let launched = launch(
+            Path::new("/bin/sh"),
+            &["-c".into(), "trap '' INT; sleep 30".into()],
+        )
+        .unwrap();
+        assert!(launched.process.exit_info().is_none());
+        // Let the shell install its trap before signalling.
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(launched.process.stop_blocking(Duration::from_millis(100)));
+        let info = launched.process.exit_info().unwrap();
+        assert_eq!(info.signal, Some(libc::SIGKILL));
+        assert_eq!(info.describe(), "code null signal SIGKILL");
+        assert_eq!(info.crash_code(), -1);
+    }
+
+    #[test]
+    fn missing_binary_fails_to_launch() {
+        let err = launch(Path::new("/nonexistent/avenor"), &[]).err().unwrap();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+    }
+}

@@ -1,0 +1,43 @@
+//! Every daemon this process started and still owns, so that exit paths (the
+//! JS `exit`/`SIGINT`/`SIGTERM` hooks) can stop them synchronously: `Drop` and
+//! env cleanup hooks do not run on `process.exit()` (spec/napi.md §4.2).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::daemon_process::DaemonProcess;
+
+struct Owned {
+    process: Arc<DaemonProcess>,
+    socket: PathBuf,
+}
+
+static LIVE: Mutex<Vec<Owned>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<Owned>> {
+    LIVE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub fn register(process: Arc<DaemonProcess>, socket: PathBuf) {
+    let mut list = live();
+    list.retain(|o| o.process.exit_info().is_none());
+    list.push(Owned { process, socket });
+}
+
+pub fn forget(process: &Arc<DaemonProcess>) {
+    live().retain(|o| !Arc::ptr_eq(&o.process, process));
+}
+
+/// Stops every owned daemon (SIGINT, then SIGKILL after `grace`) and removes
+/// their sockets. Blocking: meant for the process's last moments.
+pub fn stop_all_blocking(grace: Duration) {
+    let owned: Vec<Owned> = std::mem::take(&mut *live());
+    for o in &owned {
+        o.process.signal(libc::SIGINT);
+    }
+    for o in owned {
+        o.process.stop_blocking(grace);
+        let _ = std::fs::remove_file(&o.socket);
+    }
+}
