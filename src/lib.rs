@@ -6,4 +6,5 @@ pub mod client;
 pub mod error;
 mod js;
 pub mod jsval;
+pub mod policy;
 pub mod runs;

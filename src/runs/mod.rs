@@ -1,5 +1,6 @@
 //! Runs: what is known about spawned runs, in memory and on disk.
 
 pub mod run_info;
+pub mod sentinel;
 
 pub use run_info::RunInfo;
