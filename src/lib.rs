@@ -8,3 +8,4 @@ mod js;
 pub mod jsval;
 pub mod policy;
 pub mod runs;
+pub mod status;
