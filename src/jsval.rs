@@ -90,6 +90,105 @@ pub fn non_empty_str<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -> 
         .filter(|s| !s.is_empty())
 }
 
+/// JavaScript's `String.prototype.trim()`: its whitespace set differs from
+/// Rust's (`U+FEFF` is trimmed, `U+0085` is not).
+pub fn js_trim(s: &str) -> &str {
+    s.trim_matches(is_js_whitespace)
+}
+
+/// A character `String.prototype.trim()` removes (WhiteSpace or LineTerminator).
+pub fn is_js_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
+    )
+}
+
+/// `String(n)` for a JS number: shortest round-trip digits laid out with the
+/// ECMAScript Number::toString rules (`1e+21`, `1.5e-7`, `0.000001`).
+pub fn js_number_to_string(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    if f == 0.0 {
+        return "0".to_string();
+    }
+    let sign = if f < 0.0 { "-" } else { "" };
+    // `{:e}` gives the shortest round-trip mantissa, e.g. `1.2345e3`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let k = digits.len() as i64;
+    let n = exp.parse::<i64>().unwrap_or(0) + 1;
+    let body = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e_sign = if e < 0 { '-' } else { '+' };
+        if k == 1 {
+            format!("{digits}e{e_sign}{}", e.abs())
+        } else {
+            format!("{}.{}e{e_sign}{}", &digits[..1], &digits[1..], e.abs())
+        }
+    };
+    format!("{sign}{body}")
+}
+
+/// `JSON.stringify(v)` (compact), with JavaScript's number formatting.
+pub fn json_stringify(v: &Value) -> String {
+    let mut out = String::new();
+    write_json(v, &mut out);
+    out
+}
+
+fn write_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.is_finite() => out.push_str(&js_number_to_string(f)),
+            _ => out.push_str("null"),
+        },
+        Value::String(s) => out.push_str(&Value::String(s.clone()).to_string()),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +219,32 @@ mod tests {
         assert_eq!(js_template_string(Some(&json!(1.5))), "1.5");
         assert_eq!(js_template_string(Some(&json!("x"))), "x");
         assert_eq!(js_template_string(None), "undefined");
+    }
+
+    #[test]
+    fn js_trim_uses_the_javascript_whitespace_set() {
+        assert_eq!(js_trim("\u{FEFF} a \n"), "a");
+        assert_eq!(js_trim("\u{85}a"), "\u{85}a");
+    }
+
+    #[test]
+    fn numbers_print_as_javascript_does() {
+        assert_eq!(js_number_to_string(1.0), "1");
+        assert_eq!(js_number_to_string(-1.5), "-1.5");
+        assert_eq!(js_number_to_string(1e21), "1e+21");
+        assert_eq!(js_number_to_string(1.5e-7), "1.5e-7");
+        assert_eq!(js_number_to_string(0.000001), "0.000001");
+        assert_eq!(js_number_to_string(123456.789), "123456.789");
+        assert_eq!(js_number_to_string(1e20), "100000000000000000000");
+        assert_eq!(js_number_to_string(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn stringify_is_compact_json() {
+        assert_eq!(
+            json_stringify(&json!({"a": [1, "x\"y", null, 2.5], "b": true})),
+            r#"{"a":[1,"x\"y",null,2.5],"b":true}"#
+        );
+        assert_eq!(json_stringify(&json!(1.0)), "1");
     }
 }

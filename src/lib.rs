@@ -7,5 +7,7 @@ pub mod discovery;
 pub mod error;
 mod js;
 pub mod jsval;
+pub mod policy;
 pub mod runs;
+pub mod status;
 pub mod supervisor;

@@ -2,6 +2,7 @@
 
 pub mod local;
 pub mod run_info;
+pub mod sentinel;
 
 pub use local::LocalRuns;
 pub use run_info::RunInfo;
