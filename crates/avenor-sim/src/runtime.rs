@@ -219,7 +219,9 @@ impl Runtime {
     /// Starts a turn unless the runtime was cancelled; returns the abort receiver.
     pub fn begin_turn(&self) -> Option<watch::Receiver<Option<Abort>>> {
         let mut st = self.state();
-        if st.cancelled {
+        // A cancel before the first turn began still lets that turn start (and end
+        // `cancelled` at once), so the client gets a session.end and a KILLED sentinel.
+        if st.cancelled && st.past_first_turn() {
             return None;
         }
         st.phase.clear();
@@ -255,7 +257,7 @@ impl Runtime {
             }
             st.cancelled = true;
             st.queue.clear();
-            if st.stage == Stage::Running {
+            if matches!(st.stage, Stage::Running | Stage::Starting) {
                 self.abort.send_replace(Some(Abort::Cancel));
             }
         }

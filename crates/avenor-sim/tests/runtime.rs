@@ -377,6 +377,11 @@ fn cancel_hanging_turn_writes_killed_sentinel() {
         sentinel_of(&mut c, &rt),
         format!("KILLED\nSESSION=ses_1\nSTOP_REASON=cancelled\nEXIT_CODE=130\nRUN={run}\n")
     );
+    // A cancel right after spawn still yields a KILLED sentinel.
+    let rt2 = c.spawn(json!({"prompt": "say quick"}));
+    c.call("cancel", json!({"runtime_id": rt2}));
+    c.wait_status(&rt2, |s| s["status"] == json!("ended"));
+    assert!(sentinel_of(&mut c, &rt2).starts_with("KILLED\nSESSION=ses_2\n"));
     // Cancelling an ended runtime is fine; unknown ones are not.
     assert_eq!(
         c.call("cancel", json!({"runtime_id": rt})),
@@ -517,7 +522,7 @@ fn concurrent_dispatch_lets_status_overtake_wait_turn() {
         "interrupt_and_prompt",
         json!({"runtime_id": rt, "text": "say next"}),
     );
-    let mut got = vec![c.read_response(), c.read_response()];
+    let mut got = [c.read_response(), c.read_response()];
     got.sort_by_key(|r| r["id"].as_u64());
     assert_eq!(got[0]["id"], json!(w));
     assert_eq!(
