@@ -245,7 +245,11 @@ impl Turn<'_> {
         let answer = if resolver == Resolver::Automatic {
             rt.emit("permission.request", fields);
             Answer {
-                option_id: options[0].option_id.clone(),
+                option_id: options
+                    .iter()
+                    .find(|o| permission::normalize_kind(&o.kind) == Some("allow"))
+                    .map(|o| o.option_id.clone())
+                    .unwrap_or_default(),
                 kind: "allow",
                 message: None,
                 source: "avenor",

@@ -18,14 +18,26 @@ pub const HISTORY_CAP: usize = 256;
 /// Socket copies and list previews carry at most this many code points of final output.
 pub const PREVIEW_CODE_POINTS: usize = 4096;
 
-/// One published event, shared by the history window and every subscriber queue.
+/// One published event, shared by the history window and every subscriber queue. Only
+/// the serialised socket copy is kept; `value()` parses it on the rare paths that need
+/// an object (history, status snapshot), which keeps the per-event cost low.
 pub struct Published {
     pub runtime_id: Arc<str>,
     pub seq: u64,
-    /// The socket copy (bounded `final_output`).
-    pub value: Value,
-    /// Ready-to-write `method:"event"` notification line.
+    /// Ready-to-write `method:"event"` notification line (bounded `final_output`).
     pub line: String,
+}
+
+impl Published {
+    /// The event object's JSON text inside the notification line.
+    pub fn json(&self) -> &str {
+        let body = self.line.strip_suffix("}\n").unwrap_or(&self.line);
+        body.strip_prefix(rpc::NOTIFICATION_PREFIX).unwrap_or(body)
+    }
+
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.json()).unwrap_or(Value::Null)
+    }
 }
 
 /// Fields the daemon stamps on every event of one runtime.
@@ -69,29 +81,24 @@ impl EventLog {
         let mut inner = lock(&self.inner);
         inner.seq += 1;
         let seq = inner.seq;
-        fields.insert("event".into(), Value::from(event));
-        if !self.stamp.session_id.is_empty() {
-            fields.insert(
-                "session_id".into(),
-                Value::from(self.stamp.session_id.as_str()),
-            );
-        }
-        fields.insert("runtime_id".into(), Value::from(&*self.stamp.runtime_id));
-        fields.insert("run_id".into(), Value::from(&*self.stamp.run_id));
-        if !self.stamp.label.is_empty() {
-            fields.insert("run_label".into(), Value::from(self.stamp.label.as_str()));
-        }
-        fields
-            .entry("ts")
-            .or_insert_with(|| Value::from(util::now_ms()));
-        fields.insert("seq".into(), Value::from(seq));
-        let mut value = Value::Object(fields);
-        let full = value.to_string();
+        let ts = match fields.remove("ts") {
+            Some(v) => v,
+            None => Value::from(util::now_ms()),
+        };
+        let stamp = StampValues {
+            event,
+            stamp: &self.stamp,
+            seq,
+            ts: &ts,
+        };
+        let mut line = String::from(rpc::NOTIFICATION_PREFIX);
+        render(&mut line, &stamp, &fields);
         if to_file {
             let mut failed = false;
             if let Some(f) = inner.file.as_mut() {
+                let json = &line[rpc::NOTIFICATION_PREFIX.len()..];
                 failed = f
-                    .write_all(full.as_bytes())
+                    .write_all(json.as_bytes())
                     .and_then(|_| f.write_all(b"\n"))
                     .is_err();
             }
@@ -104,15 +111,15 @@ impl EventLog {
             }
         }
         // The socket copy caps final_output; the file copy above stays complete.
-        let socket_json = match bound_final_output(&mut value) {
-            true => value.to_string(),
-            false => full,
-        };
+        if bound_final_output(event, &mut fields) {
+            line.truncate(rpc::NOTIFICATION_PREFIX.len());
+            render(&mut line, &stamp, &fields);
+        }
+        line.push_str("}\n");
         let published = Arc::new(Published {
             runtime_id: self.stamp.runtime_id.clone(),
             seq,
-            value,
-            line: rpc::notification_line(&socket_json),
+            line,
         });
         if inner.history.len() == HISTORY_CAP {
             inner.history.pop_front();
@@ -174,21 +181,137 @@ fn window_of(
 }
 
 /// Cuts a `session.end` `final_output` to the preview size; true when it changed.
-fn bound_final_output(value: &mut Value) -> bool {
-    let Some(obj) = value.as_object_mut() else {
-        return false;
-    };
-    if obj.get("event").and_then(Value::as_str) != Some("session.end") {
+fn bound_final_output(event: &str, fields: &mut Map<String, Value>) -> bool {
+    if event != "session.end" {
         return false;
     }
-    let cut = match obj.get("final_output").and_then(Value::as_str) {
+    let cut = match fields.get("final_output").and_then(Value::as_str) {
         Some(text) => match util::preview(text, PREVIEW_CODE_POINTS) {
             (head, true) => head.to_string(),
             (_, false) => return false,
         },
         None => return false,
     };
-    obj.insert("final_output".into(), Value::from(cut));
-    obj.insert("final_output_truncated".into(), Value::Bool(true));
+    fields.insert("final_output".into(), Value::from(cut));
+    fields.insert("final_output_truncated".into(), Value::Bool(true));
     true
+}
+
+/// The stamped common fields of one event.
+struct StampValues<'a> {
+    event: &'a str,
+    stamp: &'a Stamp,
+    seq: u64,
+    ts: &'a Value,
+}
+
+/// A stamped value, written without building a `Value`.
+enum Item<'a> {
+    Str(&'a str),
+    Num(u64),
+    Val(&'a Value),
+}
+
+/// Serialises `stamp` + `fields` as one JSON object with keys in byte order (what Go's
+/// encoder does for maps), merging the two sorted key lists straight into `out`.
+fn render(out: &mut String, stamp: &StampValues, fields: &Map<String, Value>) {
+    let st = stamp.stamp;
+    // Already in byte order; empty session/label are omitted like Go's omitempty.
+    let mut common: Vec<(&str, Item)> = Vec::with_capacity(7);
+    common.push(("event", Item::Str(stamp.event)));
+    common.push(("run_id", Item::Str(&st.run_id)));
+    if !st.label.is_empty() {
+        common.push(("run_label", Item::Str(&st.label)));
+    }
+    common.push(("runtime_id", Item::Str(&st.runtime_id)));
+    common.push(("seq", Item::Num(stamp.seq)));
+    if !st.session_id.is_empty() {
+        common.push(("session_id", Item::Str(&st.session_id)));
+    }
+    common.push(("ts", Item::Val(stamp.ts)));
+    let is_common = |k: &str| {
+        matches!(
+            k,
+            "event" | "run_id" | "run_label" | "runtime_id" | "seq" | "session_id" | "ts"
+        )
+    };
+    let mut own = fields.iter().filter(|(k, _)| !is_common(k)).peekable();
+    let mut common = common.into_iter().peekable();
+    let mut buf: Vec<u8> = std::mem::take(out).into_bytes();
+    buf.push(b'{');
+    let mut first = true;
+    loop {
+        let take_common = match (common.peek(), own.peek()) {
+            (Some((ck, _)), Some((ok, _))) => *ck < ok.as_str(),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        let (key, item) = if take_common {
+            match common.next() {
+                Some(kv) => kv,
+                None => break,
+            }
+        } else {
+            match own.next() {
+                Some((k, v)) => (k.as_str(), Item::Val(v)),
+                None => break,
+            }
+        };
+        if !first {
+            buf.push(b',');
+        }
+        first = false;
+        // Writing into a Vec cannot fail; serde_json escapes keys and strings.
+        let _ = serde_json::to_writer(&mut buf, key);
+        buf.push(b':');
+        let _ = match item {
+            Item::Str(s) => serde_json::to_writer(&mut buf, s),
+            Item::Num(n) => serde_json::to_writer(&mut buf, &n),
+            Item::Val(v) => serde_json::to_writer(&mut buf, v),
+        };
+    }
+    buf.push(b'}');
+    // Only valid UTF-8 was written (the prefix and serde_json output).
+    *out = String::from_utf8(buf)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_sorts_and_omits_empty_stamps() {
+        let stamp = Stamp {
+            runtime_id: "rt_1".into(),
+            run_id: "abc".into(),
+            session_id: String::new(),
+            label: "L".into(),
+        };
+        let ts = Value::from(5);
+        let mut fields = Map::new();
+        fields.insert(
+            "content".into(),
+            serde_json::json!({"type": "text", "text": "a\"b"}),
+        );
+        fields.insert("stop_reason".into(), Value::from("x"));
+        let mut out = String::new();
+        render(
+            &mut out,
+            &StampValues {
+                event: "e",
+                stamp: &stamp,
+                seq: 3,
+                ts: &ts,
+            },
+            &fields,
+        );
+        assert_eq!(
+            out,
+            r#"{"content":{"text":"a\"b","type":"text"},"event":"e","run_id":"abc","run_label":"L","runtime_id":"rt_1","seq":3,"stop_reason":"x","ts":5}"#
+        );
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["seq"], 3);
+    }
 }

@@ -161,11 +161,14 @@ fn status(sup: &Sup, params: &Value) -> Result<Value, RpcError> {
         }
     }
     if let Some(last) = sup.hub.last_event() {
-        updated = updated.max(last.ts);
-        m.insert("last_event".into(), Value::from(last.event));
+        let ev = last.value();
+        updated = updated.max(ev.get("ts").and_then(Value::as_u64).unwrap_or(0));
+        if let Some(name) = ev.get("event") {
+            m.insert("last_event".into(), name.clone());
+        }
         m.insert("latest_seq".into(), Value::from(last.seq));
-        if !last.session_id.is_empty() {
-            m.insert("session_id".into(), Value::from(last.session_id));
+        if let Some(s) = ev.get("session_id") {
+            m.insert("session_id".into(), s.clone());
         }
     }
     m.insert("pending_permission".into(), Value::Bool(pending));
@@ -193,7 +196,7 @@ fn history(sup: &Sup, params: &Value) -> Result<Value, RpcError> {
             rt.events
                 .window(after, limit)
                 .iter()
-                .map(|e| e.value.clone())
+                .map(|e| e.value())
                 .collect(),
             rt.events.latest_seq(),
         ),

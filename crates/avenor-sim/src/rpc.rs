@@ -160,10 +160,13 @@ pub fn error_line(id: &Value, err: &RpcError) -> String {
     )
 }
 
+/// Everything of a notification line before the event object.
+pub const NOTIFICATION_PREFIX: &str = "{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":";
+
 /// `{"jsonrpc":"2.0","method":"event","params":<event>}\n` from pre-serialised event JSON.
 pub fn notification_line(event_json: &str) -> String {
     let mut s = String::with_capacity(event_json.len() + 48);
-    s.push_str("{\"jsonrpc\":\"2.0\",\"method\":\"event\",\"params\":");
+    s.push_str(NOTIFICATION_PREFIX);
     s.push_str(event_json);
     s.push_str("}\n");
     s

@@ -134,20 +134,12 @@ impl Subscription {
     }
 }
 
-/// Snapshot of the most recent event of any runtime, for the unscoped `status`.
-#[derive(Clone, Default)]
-pub struct LastEvent {
-    pub event: String,
-    pub session_id: String,
-    pub seq: u64,
-    pub ts: u64,
-}
-
 /// All live subscriptions of the daemon.
 #[derive(Default)]
 pub struct Hub {
     subs: Mutex<Vec<Arc<Subscription>>>,
-    last: Mutex<Option<LastEvent>>,
+    /// Most recent event of any runtime, for the unscoped `status`.
+    last: Mutex<Option<Arc<Published>>>,
 }
 
 impl Hub {
@@ -161,12 +153,7 @@ impl Hub {
     }
 
     pub fn deliver(&self, ev: &Arc<Published>) {
-        *lock(&self.last) = Some(LastEvent {
-            event: str_field(ev, "event"),
-            session_id: str_field(ev, "session_id"),
-            seq: ev.seq,
-            ts: ev.value.get("ts").and_then(|v| v.as_u64()).unwrap_or(0),
-        });
+        *lock(&self.last) = Some(ev.clone());
         for sub in lock(&self.subs).iter() {
             sub.offer(ev);
         }
@@ -185,15 +172,7 @@ impl Hub {
         }
     }
 
-    pub fn last_event(&self) -> Option<LastEvent> {
+    pub fn last_event(&self) -> Option<Arc<Published>> {
         lock(&self.last).clone()
     }
-}
-
-fn str_field(ev: &Published, key: &str) -> String {
-    ev.value
-        .get(key)
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string()
 }
