@@ -70,10 +70,7 @@ pub async fn serve(stream: UnixStream, sup: Arc<Sup>) {
         if !complete {
             continue;
         }
-        let mut req = std::mem::take(&mut line);
-        if req.last() == Some(&b'\r') {
-            req.pop();
-        }
+        let req = std::mem::take(&mut line);
         match sup.cfg.dispatch {
             Dispatch::Sequential => handle_line(&sup, &conn, req).await,
             Dispatch::Concurrent => {
@@ -89,8 +86,8 @@ pub async fn serve(stream: UnixStream, sup: Arc<Sup>) {
     sup.conn_closed(id);
 }
 
-async fn handle_line(sup: &Arc<Sup>, conn: &Arc<Conn>, line: Vec<u8>) {
-    let mut line = line;
+async fn handle_line(sup: &Arc<Sup>, conn: &Arc<Conn>, mut line: Vec<u8>) {
+    // Only `\n` terminates a line; one trailing `\r` is dropped.
     if line.last() == Some(&b'\r') {
         line.pop();
     }

@@ -104,6 +104,16 @@ fn main() {
                 std::process::exit(1);
             }
         };
+        // Install the SIGINT handler before announcing readiness, so a launcher that
+        // signals right after the ready byte gets a clean shutdown, not a dead process.
+        let mut sigint =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("avenor stable: install SIGINT handler: {e}");
+                    std::process::exit(1);
+                }
+            };
         if let (Some(fd), false) = (ready_fd, no_ready) {
             startup::signal_ready(fd);
         }
@@ -112,7 +122,7 @@ fn main() {
         tokio::spawn(server::accept_loop(listener, sup.clone()));
         let reason = tokio::select! {
             r = exit_rx.recv() => r.unwrap_or("shutdown"),
-            _ = tokio::signal::ctrl_c() => {
+            _ = sigint.recv() => {
                 sup.shutdown(false).await;
                 "signal"
             }

@@ -561,3 +561,45 @@ fn admission_limit_and_children() {
     let ch = c.call("status", json!({"runtime_id": child}));
     assert_eq!(ch["parent_id"], json!(parent));
 }
+
+#[test]
+fn reserved_permission_falls_back_to_file_when_last_client_leaves() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    c.call("subscribe", json!({"runtime_id": "rt_1"}));
+    assert_eq!(
+        c.call_err(
+            "answer_permission",
+            json!({"request_id": "x", "option_id": "y"})
+        ),
+        json!({"code": -32001, "message": "no_pending_permission"})
+    );
+    let sentinel = d.path("p/sentinel.done");
+    let rt = c.spawn(json!({"prompt": "permission rm", "sentinel_file": sentinel}));
+    let evs = c.events_until(|e| is_event(e, "permission.request"));
+    assert_eq!(evs.last().unwrap()["resolver"], json!("reserved"));
+    drop(c);
+    let req = d.path("p/sentinel.perm.req");
+    wait_for_file(&req);
+    std::fs::write(
+        d.path("p/sentinel.perm.req.response"),
+        r#"{"option_id":"reject"}"#,
+    )
+    .unwrap();
+    let mut c = d.connect();
+    let st = c.wait_status(&rt, |s| s["phase"] == json!("done"));
+    assert_eq!(st["final_output"], json!("permission rejected"));
+    let file = lines(std::path::Path::new(st["on_event"].as_str().unwrap()));
+    let resp = file
+        .iter()
+        .find(|e| is_event(e, "permission.response"))
+        .unwrap();
+    assert_eq!(resp["source"], json!("file"));
+    assert_eq!(resp["kind"], json!("reject"));
+    // wait_turn on an ended runtime returns at once with the last turn.
+    c.call("cancel", json!({"runtime_id": rt}));
+    c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    let t = c.call("wait_turn", json!({"runtime_id": rt}));
+    assert_eq!(t["final_output"], json!("permission rejected"));
+    assert_eq!(t["stop_reason"], json!("end_turn"));
+}
