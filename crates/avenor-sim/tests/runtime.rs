@@ -603,3 +603,34 @@ fn reserved_permission_falls_back_to_file_when_last_client_leaves() {
     assert_eq!(t["final_output"], json!("permission rejected"));
     assert_eq!(t["stop_reason"], json!("end_turn"));
 }
+
+#[test]
+fn retries_after_exit_one_and_parked_timeout() {
+    let d = Daemon::start_with(Opts {
+        args: &["--parked-timeout", "200ms"],
+        ..Opts::default()
+    });
+    let mut c = d.connect();
+    c.call("subscribe", json!({"runtime_id": "rt_1"}));
+    let rt = c.spawn(json!({"prompt": "say try; exit 1", "max_retries": 1}));
+    let first = c.events_until(|e| is_event(e, "avenor.error"));
+    assert_eq!(first.len(), 2);
+    // No sentinel for an attempt that will be retried (2 s backoff).
+    let sentinel = c.call("status", json!({"runtime_id": rt}))["sentinel_file"].clone();
+    assert!(!std::path::Path::new(sentinel.as_str().unwrap()).exists());
+    let second = c.events_until(|e| is_event(e, "avenor.error"));
+    assert_eq!(
+        second[0]["seq"],
+        json!(3),
+        "the retry continues the seq counter"
+    );
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(1));
+    assert!(sentinel_of(&mut c, &rt).starts_with("FAILED\n"));
+
+    // A parked runtime ends after --parked-timeout; its sentinel stays DONE.
+    let rt = c.spawn(json!({"prompt": "say parked"}));
+    let st = c.wait_status(&rt, |s| s["status"] == json!("ended"));
+    assert_eq!(st["exit_code"], json!(0));
+    assert!(sentinel_of(&mut c, &rt).starts_with("DONE\n"));
+}
