@@ -11,3 +11,4 @@ pub mod policy;
 pub mod runs;
 pub mod status;
 pub mod supervisor;
+pub mod tools;

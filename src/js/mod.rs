@@ -9,3 +9,4 @@ pub mod events;
 pub mod exit_hooks;
 pub mod promise;
 pub mod supervisor;
+pub mod tools;

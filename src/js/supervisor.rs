@@ -13,14 +13,26 @@ use napi_derive::napi;
 use super::client::Client;
 use super::errors::to_napi_error;
 use super::exit_hooks;
-use super::promise::{settle, Json};
+use super::promise::{settle, settle_json, Json};
 use crate::client::DEFAULT_CALL_TIMEOUT;
+use crate::supervisor::run_spawn::{spawn_run, SpawnMetadata};
 use crate::supervisor::{singleton, Supervisor as CoreSupervisor};
+use crate::tools::args::{args_of, new_run_id};
+use serde_json::Value;
 
 #[napi(object)]
 pub struct SupervisorOptions {
     pub binary_path: Option<String>,
     pub call_timeout_ms: Option<f64>,
+}
+
+#[napi(object, js_name = "SpawnMetadata")]
+pub struct SpawnMetadataArg {
+    pub roster_file: Option<String>,
+    pub roster_entry: Option<String>,
+    pub effective_agent: Option<String>,
+    pub effective_model: Option<String>,
+    pub effective_backend: Option<String>,
 }
 
 #[napi(object)]
@@ -109,6 +121,34 @@ impl Supervisor {
             .get_client()
             .map(Client::borrowed)
             .map_err(|e| to_napi_error(env, e))
+    }
+
+    /// Spawns a run through this supervisor and registers it (core-spec §5.4).
+    #[napi(
+        ts_args_type = "params: SpawnParams, runId?: string, metadata?: SpawnMetadata",
+        ts_return_type = "Promise<RunInfo>"
+    )]
+    pub fn spawn<'env>(
+        &self,
+        env: &'env Env,
+        params: Option<Value>,
+        run_id: Option<String>,
+        metadata: Option<SpawnMetadataArg>,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        let sup = self.inner.clone();
+        let params = args_of(params);
+        let run_id = run_id.unwrap_or_else(new_run_id);
+        let metadata = metadata.map(|m| SpawnMetadata {
+            roster_file: m.roster_file,
+            roster_entry: m.roster_entry,
+            effective_agent: m.effective_agent,
+            effective_model: m.effective_model,
+            effective_backend: m.effective_backend,
+        });
+        settle_json(env, async move {
+            let info = spawn_run(&sup, params, run_id, metadata).await?;
+            Ok(serde_json::to_value(info).ok())
+        })
     }
 
     /// Shuts the daemon down (unless `skipShutdown`), stops the child, removes the

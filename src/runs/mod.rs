@@ -1,6 +1,8 @@
 //! Runs: what is known about spawned runs, in memory and on disk.
 
+pub mod external;
 pub mod local;
+pub mod paths;
 pub mod run_info;
 pub mod sentinel;
 

@@ -3,6 +3,7 @@
 pub mod daemon_process;
 pub mod instance;
 pub mod live_daemons;
+pub mod run_spawn;
 pub mod singleton;
 pub mod startup;
 

@@ -1,0 +1,236 @@
+/* Types of @dougbots/avenor-core's arguments and results (core-spec §1.1).
+   This header is prepended to the generated index.d.ts by `napi build`. */
+
+/** A daemon event: a flat object with at least `event`. */
+export type Event = { event?: string; type?: string; seq?: number; runtime_id?: string; [key: string]: unknown }
+export type AvenorEvent = Event
+
+export interface SubscribeOptions {
+  runtime_id?: string
+  replay?: boolean
+  limit?: number
+  after_seq?: number
+}
+
+export interface HistoryOptions {
+  runtime_id: string
+  limit?: number
+  after_seq?: number
+}
+
+export interface HistoryResult {
+  runtime_id?: string
+  events: Event[]
+  latest_seq?: number
+}
+
+/** Params of the daemon's `spawn` (snake_case). */
+export interface SpawnParams {
+  prompt?: string
+  prompt_file?: string
+  label?: string
+  dir?: string
+  agent?: string
+  model?: string
+  backend?: string
+  thinking?: string
+  agent_profile?: string
+  server_url?: string
+  session_id?: string
+  parent_run_id?: string
+  timeout?: number
+  auto_approve?: boolean
+  roster_file?: string
+  roster_entry?: string
+  loop_file?: string
+  team_file?: string
+  [key: string]: unknown
+}
+
+export interface SpawnResult {
+  runtime_id?: string
+  session_id?: string
+  label?: string
+  on_event?: string
+  sentinel_file?: string
+  broker_url?: string
+  parent_token?: string
+  agent?: string
+  model?: string
+  backend?: string
+  agent_profile?: string
+  roster_file?: string
+  roster_entry?: string
+  effective_agent?: string
+  effective_model?: string
+  effective_backend?: string
+  [key: string]: unknown
+}
+
+export interface RunInfo {
+  runId: string
+  label: string
+  sentinelPath: string
+  eventLogPath: string
+  runtimeId?: string
+  sessionId?: string
+  agent?: string
+  agentProfile?: string
+  backend?: string
+  model?: string
+  effectiveAgent?: string
+  effectiveModel?: string
+  effectiveBackend?: string
+  rosterFile?: string
+  rosterEntry?: string
+  thinking?: string
+  dir?: string
+  brokerUrl?: string
+  parentToken?: string
+  autoApprove?: boolean
+}
+
+export type ThinkingLevel = 'off' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max'
+
+export interface SpawnToolArgs {
+  agent?: string
+  prompt?: string
+  promptFile?: string
+  label?: string
+  dir?: string
+  timeout?: string
+  model?: string
+  thinking?: ThinkingLevel
+  agentProfile?: string
+  backend?: string
+  rosterFile?: string
+  rosterEntry?: string
+  serverUrl?: string
+  sessionId?: string
+  supervisorId?: string
+  parent_run_id?: string
+}
+
+export interface SpawnToolResult {
+  run_id: string
+  label: string
+  supervisor_id: string
+  runtime_id?: string
+  broker_url?: string
+  parent_token?: string
+}
+
+export type StatusView = 'full' | 'lifecycle'
+
+export interface StatusToolArgs {
+  runId?: string
+  supervisorId?: string
+  view?: StatusView
+}
+
+export interface PendingPermission {
+  request_id: string
+  description: string
+  options: Array<{ option_id: string; label: string; kind: string; requires_message?: true }>
+}
+
+export interface StatusResult {
+  run_id: string
+  label: string
+  status: 'running' | 'waiting' | 'done' | 'failed' | 'timeout' | 'killed'
+  runtime_id?: string
+  phase?: string
+  phase_label?: string
+  pending_permission?: PendingPermission
+  session_id?: string
+  stop_reason?: string
+  roster_file?: string
+  roster_entry?: string
+  backend?: string
+  agent?: string
+  model?: string
+  agent_profile?: string
+  effective_backend?: string
+  effective_agent?: string
+  effective_model?: string
+  dir?: string
+  parent_id?: string
+  children?: string[]
+  pid?: number
+  event_path?: string
+  usage?: Record<string, unknown>
+  latest_seq?: number
+  final_output?: string
+  final_output_truncated?: true
+}
+
+export interface AnswerPermissionToolArgs {
+  runId: string
+  optionId: string
+  requestId?: string
+  supervisorId?: string
+  message?: string
+}
+
+export interface FollowUpToolArgs {
+  runId: string
+  message: string
+  label?: string
+  supervisorId?: string
+}
+
+export interface FollowUpToolResult {
+  run_id: string
+  label: string
+  runtime_id?: string
+}
+
+export interface ShutdownToolArgs {
+  supervisorId?: string
+  force?: boolean
+}
+
+export interface WorkflowCompleteParams {
+  workflow_id: string
+  node_id: string
+  activation_id: string
+  attempt_id: string
+  lease_id: string
+  owner_token: string
+  outcome: string
+  outputs?: unknown
+  artifacts?: unknown
+}
+
+export type WorkflowGateOperation = 'satisfy' | 'reject' | 'waive' | 'external_result'
+
+export interface WorkflowGateParams {
+  workflow_id: string
+  node_id: string
+  gate_id: string
+  activation_id: string
+  operation: WorkflowGateOperation
+  actor?: string
+  reason?: string
+  outcome?: string
+  subject?: string
+  poll_id?: string
+  source?: string
+  result?: unknown
+  response_hash?: string
+  observed_at?: string
+  evidence_ids?: string[]
+}
+
+export interface WorkflowHeartbeatParams {
+  workflow_id: string
+  node_id: string
+  lease_id: string
+  owner_token: string
+  activation_id?: string
+}
+
+export interface WorkflowControllerCreateParams {
+  controller_id: string
+  max_inflight: number
+}

@@ -1,0 +1,73 @@
+//! JS surface of the tool functions: each takes the caller's argument object,
+//! runs the Rust tool on Tokio and resolves with a plain JSON result.
+
+use std::future::Future;
+
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde_json::Value;
+
+use super::exit_hooks;
+use super::promise::{settle_json, Json};
+use crate::error::CoreResult;
+use crate::tools::args::{args_of, Args};
+use crate::tools::{answer_permission, follow_up, shutdown, spawn, status};
+
+/// Runs `tool(args)`. Tools may start the daemon, so the exit hooks go first.
+fn run<'env, F, Fut>(env: &'env Env, args: Option<Value>, tool: F) -> Result<PromiseRaw<'env, Json>>
+where
+    F: FnOnce(Args) -> Fut,
+    Fut: Future<Output = CoreResult<Value>> + Send + 'static,
+{
+    exit_hooks::ensure_registered(env)?;
+    let fut = tool(args_of(args));
+    settle_json(env, async move { fut.await.map(Some) })
+}
+
+/// Spawns a run (auto-starting the daemon unless `supervisorId` is given).
+#[napi(
+    ts_args_type = "args: SpawnToolArgs",
+    ts_return_type = "Promise<SpawnToolResult>"
+)]
+pub fn spawn_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, spawn::spawn_tool)
+}
+
+/// One run's status (`runId`), or an array for every runtime of the daemon.
+#[napi(
+    ts_args_type = "args: StatusToolArgs",
+    ts_return_type = "Promise<StatusResult | StatusResult[]>"
+)]
+pub fn status_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, status::status_tool)
+}
+
+/// Answers a run's pending permission request.
+#[napi(
+    ts_args_type = "args: AnswerPermissionToolArgs",
+    ts_return_type = "Promise<{ ok: true }>"
+)]
+pub fn answer_permission_tool<'env>(
+    env: &'env Env,
+    args: Option<Value>,
+) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, answer_permission::answer_permission_tool)
+}
+
+/// Resumes a run's session with a new prompt, as a new run.
+#[napi(
+    ts_args_type = "args: FollowUpToolArgs",
+    ts_return_type = "Promise<FollowUpToolResult>"
+)]
+pub fn follow_up_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, follow_up::follow_up_tool)
+}
+
+/// Shuts the daemon down and removes the runs' sentinels and event logs.
+#[napi(
+    ts_args_type = "args?: ShutdownToolArgs",
+    ts_return_type = "Promise<{ ok: true; cleaned_up: string[] }>"
+)]
+pub fn shutdown_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, shutdown::shutdown_tool)
+}

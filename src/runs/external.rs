@@ -1,0 +1,191 @@
+//! Runs spawned through a supervisor other than this process's singleton are
+//! persisted as `<runsRoot>/<runId>/run.json`, so later calls (even from another
+//! process) can map a public run id or label to the daemon's runtime id
+//! (core-spec §6.4).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
+
+use super::paths::{path_str, run_paths};
+use super::RunInfo;
+use crate::discovery::runs_root;
+use crate::error::{CoreError, CoreResult};
+use crate::policy::validate::is_safe_id;
+
+pub const RUN_METADATA_FILE: &str = "run.json";
+const SCHEMA_VERSION: u64 = 1;
+
+/// What one supervisor's external runs are known as, in memory.
+#[derive(Default)]
+struct Index {
+    by_id: HashMap<String, RunInfo>,
+    /// label or runtime id → public run id.
+    aliases: HashMap<String, String>,
+}
+
+impl Index {
+    fn remember(&mut self, info: RunInfo) {
+        self.aliases.insert(info.label.clone(), info.run_id.clone());
+        if let Some(rt) = &info.runtime_id {
+            self.aliases.insert(rt.clone(), info.run_id.clone());
+        }
+        self.by_id.insert(info.run_id.clone(), info);
+    }
+}
+
+static INDEXES: Mutex<Option<HashMap<String, Index>>> = Mutex::new(None);
+
+fn with_index<T>(supervisor_id: &str, f: impl FnOnce(&mut Index) -> T) -> T {
+    let mut guard = INDEXES.lock().unwrap_or_else(|p| p.into_inner());
+    f(guard
+        .get_or_insert_with(HashMap::new)
+        .entry(supervisor_id.to_string())
+        .or_default())
+}
+
+/// `externalRunMetadataPath(runId)`.
+pub fn external_run_metadata_path(run_id: &str) -> CoreResult<PathBuf> {
+    if !is_safe_id(run_id) {
+        return Err(CoreError::plain(format!(
+            "unsafe external run reference: {run_id}"
+        )));
+    }
+    Ok(run_paths(run_id).dir.join(RUN_METADATA_FILE))
+}
+
+/// Writes `run.json` atomically (exclusive temp file, mode 0600, rename), without
+/// `parentToken`, and remembers the run.
+pub fn persist_external_run(info: &RunInfo, supervisor_id: &str) -> CoreResult<()> {
+    let path = external_run_metadata_path(&info.run_id)?;
+    let mut record = Map::new();
+    record.insert("schemaVersion".into(), Value::from(SCHEMA_VERSION));
+    let mut stored = info.clone();
+    stored.parent_token = None;
+    if let Value::Object(fields) = serde_json::to_value(&stored).unwrap_or_default() {
+        record.extend(fields);
+    }
+    record.insert("supervisorId".into(), Value::from(supervisor_id));
+    let mut text = serde_json::to_string_pretty(&Value::Object(record))
+        .map_err(|e| CoreError::plain(e.to_string()))?;
+    text.push('\n');
+    let tmp = path.with_file_name(format!(
+        "{RUN_METADATA_FILE}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4()
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CoreError::plain(format!("write {}: {e}", path.display())));
+    }
+    with_index(supervisor_id, |idx| idx.remember(stored));
+    Ok(())
+}
+
+/// Loads `runs/<run_id>/run.json` if it belongs to `supervisor_id`.
+fn load(run_id: &str, supervisor_id: &str) -> Option<RunInfo> {
+    let path = external_run_metadata_path(run_id).ok()?;
+    let record: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let obj = record.as_object()?;
+    let accepted = obj.get("schemaVersion").and_then(Value::as_u64) == Some(SCHEMA_VERSION)
+        && obj.get("runId").and_then(Value::as_str) == Some(run_id)
+        && obj.get("supervisorId").and_then(Value::as_str) == Some(supervisor_id)
+        && obj.get("label").is_some_and(Value::is_string);
+    if !accepted {
+        return None;
+    }
+    let mut info: RunInfo = serde_json::from_value(record.clone()).ok()?;
+    // Paths are derived from the run directory, never trusted from the file.
+    let paths = run_paths(run_id);
+    info.sentinel_path = path_str(&paths.sentinel);
+    info.event_log_path = path_str(&paths.event_log);
+    info.parent_token = None;
+    Some(info)
+}
+
+/// Every persisted run of `supervisor_id`, remembered in memory.
+pub fn list_external_runs(supervisor_id: &str) -> Vec<RunInfo> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(runs_root()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(info) = load(&name, supervisor_id) {
+                found.push(info);
+            }
+        }
+    }
+    found.sort_by(|a, b| a.run_id.cmp(&b.run_id));
+    with_index(supervisor_id, |idx| {
+        for info in &found {
+            idx.remember(info.clone());
+        }
+    });
+    found
+}
+
+/// `findExternalRun`: exact id (memory, then disk), then all runs on disk and
+/// the label/runtime-id aliases. An alias never shadows an exact id.
+pub fn find_external_run(supervisor_id: &str, reference: &str) -> Option<RunInfo> {
+    if let Some(info) = with_index(supervisor_id, |idx| idx.by_id.get(reference).cloned()) {
+        return Some(info);
+    }
+    if let Some(info) = load(reference, supervisor_id) {
+        with_index(supervisor_id, |idx| idx.remember(info.clone()));
+        return Some(info);
+    }
+    list_external_runs(supervisor_id);
+    with_index(supervisor_id, |idx| {
+        if let Some(info) = idx.by_id.get(reference) {
+            return Some(info.clone());
+        }
+        let id = idx.aliases.get(reference)?;
+        idx.by_id.get(id).cloned()
+    })
+}
+
+/// `clearExternalRuns`: the persisted runs of `supervisor_id`, forgotten in memory.
+pub fn clear_external_runs(supervisor_id: &str) -> Vec<RunInfo> {
+    let runs = list_external_runs(supervisor_id);
+    with_index(supervisor_id, |idx| *idx = Index::default());
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_references_are_refused() {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../escape",
+            "nested/run",
+            "/absolute",
+            "nested\\run",
+        ] {
+            assert_eq!(
+                external_run_metadata_path(bad).unwrap_err().to_string(),
+                format!("unsafe external run reference: {bad}")
+            );
+        }
+        assert!(external_run_metadata_path("safe_run-1")
+            .unwrap()
+            .ends_with("runs/safe_run-1/run.json"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The tool functions the MCP server and the OpenCode plugin call.
+
+pub mod answer_permission;
+pub mod args;
+pub mod follow_up;
+pub mod resolve;
+pub mod shutdown;
+pub mod spawn;
+pub mod status;
+pub mod supervisor_client;

@@ -1,0 +1,315 @@
+//! `statusTool(args)` [LATE] (core-spec §8.4): one `StatusResult` for a run id,
+//! else an array for every runtime the daemon lists.
+
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::args::{string, supervisor_id, text, Args};
+use super::supervisor_client::{get_supervisor_client, SupervisorClient};
+use crate::client::ControlClient;
+use crate::error::CoreResult;
+use crate::policy::validate::validate_run_id;
+use crate::runs::external::{find_external_run, list_external_runs};
+use crate::runs::paths::run_paths;
+use crate::runs::sentinel::read_sentinel;
+use crate::runs::RunInfo;
+use crate::status::{build_status, retain_live_identity, shape_status_result, StatusFallback};
+
+/// Where a run is remembered: the singleton's registry or the external one.
+enum Registry<'a> {
+    Local(&'a crate::supervisor::Supervisor),
+    External(&'a str),
+}
+
+impl Registry<'_> {
+    fn find(&self, reference: &str) -> Option<RunInfo> {
+        match self {
+            Registry::Local(sup) => sup
+                .runs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .find(reference)
+                .cloned(),
+            Registry::External(id) => find_external_run(id, reference),
+        }
+    }
+
+    /// The run an entry of `list` belongs to: by runtime id, then id, then label.
+    fn find_for_entry(&self, entry: &Map<String, Value>) -> Option<RunInfo> {
+        let s = |k: &str| {
+            entry
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(rt) = s("runtime_id") {
+            let by_rt = match self {
+                Registry::Local(sup) => sup
+                    .runs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .find_by_runtime_id(rt)
+                    .cloned(),
+                Registry::External(id) => list_external_runs(id)
+                    .into_iter()
+                    .find(|r| r.runtime_id.as_deref() == Some(rt)),
+            };
+            if by_rt.is_some() {
+                return by_rt;
+            }
+        }
+        [s("id"), s("run_id"), s("label")]
+            .into_iter()
+            .flatten()
+            .find_map(|r| self.find(r))
+    }
+
+    /// Keeps the registry's copy in step with the daemon's identity.
+    fn update(&self, info: &RunInfo, live: &Map<String, Value>) {
+        if let Registry::Local(sup) = self {
+            if let Some(stored) = sup
+                .runs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .find_mut(&info.run_id)
+            {
+                retain_live_identity(stored, live);
+            }
+        }
+    }
+}
+
+async fn live_status(client: &ControlClient, runtime_id: &str) -> Option<Map<String, Value>> {
+    match client
+        .call("status", Some(json!({ "runtime_id": runtime_id })))
+        .await
+    {
+        Ok(Some(Value::Object(m))) => Some(m),
+        _ => None,
+    }
+}
+
+/// A tracked run: live status by its runtime id, its sentinel, its public id.
+async fn tracked(
+    client: &ControlClient,
+    registry: &Registry<'_>,
+    info: &RunInfo,
+    run_id: &str,
+    live: Option<Map<String, Value>>,
+) -> Map<String, Value> {
+    let live = match live {
+        Some(l) => Some(l),
+        None => match &info.runtime_id {
+            Some(rt) => live_status(client, rt).await,
+            None => None,
+        },
+    };
+    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
+    let result = build_status(
+        live.as_ref(),
+        sentinel.as_ref(),
+        &StatusFallback {
+            run_id: run_id.to_string(),
+            prefer_fallback_run_id: true,
+            label: info.label.clone(),
+            runtime_id: info.runtime_id.clone(),
+            run_info: Some(info),
+        },
+    );
+    if let Some(live) = &live {
+        registry.update(info, live);
+    }
+    result
+}
+
+/// A list entry no registry knows.
+fn untracked_entry(entry: &Map<String, Value>) -> Map<String, Value> {
+    let s = |k: &str| {
+        entry
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let rt = s("runtime_id").or_else(|| s("id")).unwrap_or_default();
+    build_status(
+        Some(entry),
+        None,
+        &StatusFallback {
+            run_id: s("run_id").unwrap_or(rt).to_string(),
+            prefer_fallback_run_id: false,
+            label: s("label").unwrap_or(rt).to_string(),
+            runtime_id: None,
+            run_info: None,
+        },
+    )
+}
+
+async fn list_entries(client: &ControlClient) -> CoreResult<Vec<Map<String, Value>>> {
+    Ok(match client.call("list", None).await? {
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+async fn all_runs(
+    client: &ControlClient,
+    registry: &Registry<'_>,
+    fresh_status: bool,
+) -> CoreResult<Vec<Map<String, Value>>> {
+    let mut out = Vec::new();
+    for entry in list_entries(client).await? {
+        match registry.find_for_entry(&entry) {
+            Some(info) => {
+                let live = if fresh_status { None } else { Some(entry) };
+                out.push(tracked(client, registry, &info, &info.run_id.clone(), live).await);
+            }
+            None => out.push(untracked_entry(&entry)),
+        }
+    }
+    Ok(out)
+}
+
+/// §8.4 A: an explicit supervisor, by id (or label), else by daemon lookups.
+async fn one_external(
+    target: &SupervisorClient,
+    registry: &Registry<'_>,
+    run_id: &str,
+) -> CoreResult<Map<String, Value>> {
+    validate_run_id(run_id)?;
+    let client = &target.client;
+    if let Some(info) = registry.find(run_id) {
+        return Ok(tracked(client, registry, &info, run_id, None).await);
+    }
+    let mut live = live_status(client, run_id).await;
+    if live.is_none() {
+        if let Ok(entries) = list_entries(client).await {
+            let matches = |e: &Map<String, Value>| {
+                ["runtime_id", "id", "label", "run_id"]
+                    .iter()
+                    .any(|k| e.get(*k).and_then(Value::as_str) == Some(run_id))
+            };
+            if let Some(entry) = entries.into_iter().find(matches) {
+                let rt = entry
+                    .get("runtime_id")
+                    .or_else(|| entry.get("id"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                live = match rt {
+                    Some(rt) => live_status(client, &rt).await.or(Some(entry)),
+                    None => Some(entry),
+                };
+            }
+        }
+    }
+    let sentinel_path = live
+        .as_ref()
+        .and_then(|l| l.get("sentinel_file"))
+        .and_then(Value::as_str)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| run_paths(run_id).sentinel);
+    let sentinel = read_sentinel(&sentinel_path);
+    Ok(build_status(
+        live.as_ref(),
+        sentinel.as_ref(),
+        &StatusFallback {
+            run_id: run_id.to_string(),
+            prefer_fallback_run_id: true,
+            label: run_id.to_string(),
+            runtime_id: None,
+            run_info: None,
+        },
+    ))
+}
+
+/// §8.4 B: the singleton, by public id or label, else by the daemon directly.
+async fn one_local(
+    client: &ControlClient,
+    registry: &Registry<'_>,
+    run_id: &str,
+) -> CoreResult<Map<String, Value>> {
+    if let Some(info) = registry.find(run_id) {
+        return Ok(tracked(client, registry, &info, &info.run_id.clone(), None).await);
+    }
+    validate_run_id(run_id)?;
+    let live = live_status(client, run_id).await;
+    let sentinel = read_sentinel(&run_paths(run_id).sentinel);
+    Ok(build_status(
+        live.as_ref(),
+        sentinel.as_ref(),
+        &StatusFallback {
+            run_id: run_id.to_string(),
+            prefer_fallback_run_id: false,
+            label: run_id.to_string(),
+            runtime_id: None,
+            run_info: None,
+        },
+    ))
+}
+
+/// Status results before shaping: `Ok(Err(list))` for the list form.
+async fn collect(
+    target: &SupervisorClient,
+    run_id: Option<&str>,
+    explicit: bool,
+) -> CoreResult<Result<Map<String, Value>, Vec<Map<String, Value>>>> {
+    let registry = match &target.sup {
+        Some(sup) => Registry::Local(sup),
+        None => Registry::External(&target.supervisor_id),
+    };
+    let client = &target.client;
+    match (run_id, explicit) {
+        (Some(id), true) => one_external(target, &registry, id).await.map(Ok),
+        (Some(id), false) => one_local(client, &registry, id).await.map(Ok),
+        (None, _) => {
+            if let Registry::External(id) = registry {
+                list_external_runs(id);
+            }
+            all_runs(client, &registry, !explicit).await.map(Err)
+        }
+    }
+}
+
+pub async fn status_tool(args: Args) -> CoreResult<Value> {
+    let run_id = string(&args, "runId").filter(|s| !s.is_empty());
+    let view = text(&args, "view");
+    let explicit = supervisor_id(&args);
+    let target = get_supervisor_client(explicit.as_deref()).await?;
+    let collected = collect(&target, run_id.as_deref(), explicit.is_some()).await;
+    target.finish();
+    match collected? {
+        Ok(one) => Ok(Value::Object(shape_status_result(one, view.as_deref())?)),
+        Err(many) => Ok(Value::Array(
+            many.into_iter()
+                .map(|r| shape_status_result(r, view.as_deref()).map(Value::Object))
+                .collect::<CoreResult<_>>()?,
+        )),
+    }
+}
+
+/// `statusTool` as `resultTool`/`inspectTool` use it: one object (an array's first).
+pub async fn status_of(
+    run_id: &str,
+    supervisor: Option<&str>,
+) -> CoreResult<Option<Map<String, Value>>> {
+    let mut args = Map::new();
+    args.insert("runId".into(), Value::from(run_id));
+    if let Some(s) = supervisor {
+        args.insert("supervisorId".into(), Value::from(s));
+    }
+    args.insert("view".into(), Value::from("full"));
+    Ok(match status_tool(args).await? {
+        Value::Object(m) => Some(m),
+        Value::Array(items) => items.into_iter().next().and_then(|v| match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
