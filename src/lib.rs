@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod error;
+pub mod events_log;
 mod js;
 pub mod jsval;
 pub mod policy;
