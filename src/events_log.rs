@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::jsval::{js_trim, to_number};
+use crate::jsval::{finite_number, js_trim};
 
 /// Strings longer than this keep only their last this-many characters.
 pub const CLIP_STRING_CHARS: usize = 4000;
@@ -48,7 +48,7 @@ impl EventFilter {
                 return false;
             }
         }
-        match (self.after_seq, numeric_seq(obj)) {
+        match (self.after_seq, obj.get("seq").and_then(finite_number)) {
             (Some(after), Some(seq)) => seq > after,
             _ => true,
         }
@@ -62,17 +62,6 @@ fn event_name(obj: &Map<String, Value>) -> Option<&str> {
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty());
     event.or_else(|| obj.get("type").and_then(Value::as_str))
-}
-
-/// `seq` as a number (a numeric string counts).
-fn numeric_seq(obj: &Map<String, Value>) -> Option<f64> {
-    let v = obj.get("seq")?;
-    let n = match v {
-        Value::Number(_) => to_number(v),
-        Value::String(s) if !s.trim().is_empty() => to_number(v),
-        _ => return None,
-    };
-    (!n.is_nan()).then_some(n)
 }
 
 /// Bounds a record for output: long strings keep their tail (counted in
