@@ -26,16 +26,55 @@ pub fn to_number(v: &Value) -> f64 {
         Value::Null => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
         Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
-        Value::String(s) => {
-            let t = s.trim();
-            if t.is_empty() {
-                0.0
-            } else {
-                t.parse::<f64>().unwrap_or(f64::NAN)
-            }
-        }
+        Value::String(s) => string_to_number(s),
         Value::Array(_) | Value::Object(_) => f64::NAN,
     }
+}
+
+/// `Number(s)` for a string: blank → 0, `0x`/`0o`/`0b` prefixes, exactly
+/// `Infinity`, otherwise decimal literals only (Rust's `inf`/`nan` are NaN).
+pub fn string_to_number(s: &str) -> f64 {
+    let t = js_trim(s);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let radix = match t.get(..2) {
+        Some("0x" | "0X") => Some(16),
+        Some("0o" | "0O") => Some(8),
+        Some("0b" | "0B") => Some(2),
+        _ => None,
+    };
+    if let Some(radix) = radix {
+        let digits = &t[2..];
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return f64::NAN;
+        }
+        return digits
+            .chars()
+            .filter_map(|c| c.to_digit(radix))
+            .fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
+    }
+    match t {
+        "Infinity" | "+Infinity" => return f64::INFINITY,
+        "-Infinity" => return f64::NEG_INFINITY,
+        _ => {}
+    }
+    let decimal_chars = |c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-');
+    if !t.chars().all(decimal_chars) {
+        return f64::NAN;
+    }
+    t.parse::<f64>().unwrap_or(f64::NAN)
+}
+
+/// A finite number given as a JSON number or a non-blank numeric string
+/// (how sequence numbers arrive); anything else is `None`.
+pub fn finite_number(v: &Value) -> Option<f64> {
+    let n = match v {
+        Value::Number(_) => to_number(v),
+        Value::String(s) if !js_trim(s).is_empty() => string_to_number(s),
+        _ => return None,
+    };
+    n.is_finite().then_some(n)
 }
 
 /// A JSON number from an f64, keeping integers integral; NaN/infinite become null,
@@ -219,6 +258,24 @@ mod tests {
         assert_eq!(js_template_string(Some(&json!(1.5))), "1.5");
         assert_eq!(js_template_string(Some(&json!("x"))), "x");
         assert_eq!(js_template_string(None), "undefined");
+    }
+
+    #[test]
+    fn number_coercion_follows_javascript() {
+        assert_eq!(string_to_number(" 12 "), 12.0);
+        assert_eq!(string_to_number(""), 0.0);
+        assert_eq!(string_to_number("0x1F"), 31.0);
+        assert_eq!(string_to_number("1e3"), 1000.0);
+        assert_eq!(string_to_number("-Infinity"), f64::NEG_INFINITY);
+        assert!(string_to_number("inf").is_nan());
+        assert!(string_to_number("NaN").is_nan());
+        assert!(string_to_number("0x").is_nan());
+        assert!(string_to_number("12px").is_nan());
+        assert_eq!(finite_number(&json!("7")), Some(7.0));
+        assert_eq!(finite_number(&json!(7.5)), Some(7.5));
+        assert_eq!(finite_number(&json!(" ")), None);
+        assert_eq!(finite_number(&json!("Infinity")), None);
+        assert_eq!(finite_number(&json!(true)), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod discovery;
 pub mod error;
+pub mod events_log;
 mod js;
 pub mod jsval;
 pub mod policy;

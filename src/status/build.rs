@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::jsval::{non_empty_str, number_value, to_number};
+use crate::jsval::{finite_number, non_empty_str, number_value};
 use crate::runs::sentinel::{sentinel_str, Sentinel};
 use crate::runs::RunInfo;
 
@@ -125,7 +125,11 @@ pub fn build_status(
     if let Some(usage) = live.get("usage").filter(|v| v.is_object()) {
         out.insert("usage".into(), usage.clone());
     }
-    if let Some(seq) = live.get("latest_seq").and_then(seq_number) {
+    if let Some(seq) = live
+        .get("latest_seq")
+        .and_then(finite_number)
+        .map(number_value)
+    {
         out.insert("latest_seq".into(), seq);
     }
     put(
@@ -156,16 +160,6 @@ fn live_or<'a>(
     stored: Option<&'a str>,
 ) -> Option<&'a str> {
     live_string(live, key).unwrap_or(stored)
-}
-
-/// A sequence number given as a number or a numeric string.
-pub(crate) fn seq_number(v: &Value) -> Option<Value> {
-    let n = match v {
-        Value::Number(_) => to_number(v),
-        Value::String(s) if !s.trim().is_empty() => to_number(v),
-        _ => return None,
-    };
-    n.is_finite().then(|| number_value(n))
 }
 
 #[cfg(test)]

@@ -1,0 +1,208 @@
+//! The record pipeline of `eventsTool` over a run's NDJSON event log
+//! (core-spec §11.2 steps 3a, 4 and 5): filter, keep the newest `limit`, clip.
+//!
+//! `read_newest_records` reads the file backwards in blocks and stops once it
+//! has enough matching records, so its cost follows the size of the newest
+//! matches, not the size of the log. `scan_whole_file` is the plain forward
+//! scan it replaces, kept as a baseline and test oracle.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::jsval::{finite_number, js_trim};
+
+/// Strings longer than this keep only their last this-many characters.
+pub const CLIP_STRING_CHARS: usize = 4000;
+/// Arrays keep only their last this-many items.
+pub const CLIP_ARRAY_ITEMS: usize = 32;
+/// Objects keep only their first this-many keys.
+pub const CLIP_OBJECT_KEYS: usize = 64;
+
+const BLOCK_SIZE: usize = 64 * 1024;
+
+/// The `types` / `after_seq` filters of `eventsTool`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    /// Event names to keep; empty keeps every name.
+    pub types: Vec<String>,
+    /// Drop records whose numeric `seq` is ≤ this (records without seq stay).
+    pub after_seq: Option<f64>,
+}
+
+impl EventFilter {
+    /// Whether a parsed log record passes. Records are event objects; any other
+    /// JSON value is treated like a malformed line and never passes.
+    pub fn matches(&self, record: &Value) -> bool {
+        let Some(obj) = record.as_object() else {
+            return false;
+        };
+        if !self.types.is_empty() {
+            let Some(name) = event_name(obj) else {
+                return false;
+            };
+            if !self.types.iter().any(|t| t == name) {
+                return false;
+            }
+        }
+        match (self.after_seq, obj.get("seq").and_then(finite_number)) {
+            (Some(after), Some(seq)) => seq > after,
+            _ => true,
+        }
+    }
+}
+
+/// `event` when non-empty, else `type`.
+fn event_name(obj: &Map<String, Value>) -> Option<&str> {
+    let event = obj
+        .get("event")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    event.or_else(|| obj.get("type").and_then(Value::as_str))
+}
+
+/// Bounds a record for output: long strings keep their tail (counted in
+/// characters), arrays their last items, objects their first keys; recursively.
+pub fn clip_record(v: Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(clip_string(s)),
+        Value::Array(items) => {
+            let skip = items.len().saturating_sub(CLIP_ARRAY_ITEMS);
+            Value::Array(items.into_iter().skip(skip).map(clip_record).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .take(CLIP_OBJECT_KEYS)
+                .map(|(k, v)| (k, clip_record(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+fn clip_string(s: String) -> String {
+    // Byte length bounds the char count from above: short strings need no count.
+    if s.len() <= CLIP_STRING_CHARS {
+        return s;
+    }
+    let chars = s.chars().count();
+    if chars <= CLIP_STRING_CHARS {
+        return s;
+    }
+    s.chars().skip(chars - CLIP_STRING_CHARS).collect()
+}
+
+/// The newest `limit` records of the log at `path` that pass `filter`,
+/// oldest first. Blank and malformed lines are skipped. Errors only when the
+/// file cannot be opened or read.
+pub fn read_newest_records(
+    path: &Path,
+    limit: usize,
+    filter: &EventFilter,
+) -> io::Result<Vec<Value>> {
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    newest_from(&mut file, len, limit, filter, BLOCK_SIZE)
+}
+
+/// The backwards reader over any seekable source of `len` bytes.
+fn newest_from<R: Read + Seek>(
+    src: &mut R,
+    len: u64,
+    limit: usize,
+    filter: &EventFilter,
+    block_size: usize,
+) -> io::Result<Vec<Value>> {
+    let mut found = Vec::new();
+    if limit == 0 {
+        return Ok(found);
+    }
+    let keep = |line: &[u8], found: &mut Vec<Value>| {
+        if let Some(record) = parse_line(line).filter(|r| filter.matches(r)) {
+            found.push(record);
+        }
+        found.len() >= limit
+    };
+    // Pieces of the line that continues past the start of the current block,
+    // in the order they were read (so the last piece comes first in the file).
+    let mut pieces: Vec<Vec<u8>> = Vec::new();
+    let mut block = vec![0u8; block_size.max(1)];
+    let mut pos = len;
+    while pos > 0 {
+        let n = usize::try_from(pos).map_or(block.len(), |p| p.min(block.len()));
+        pos -= n as u64;
+        src.seek(SeekFrom::Start(pos))?;
+        src.read_exact(&mut block[..n])?;
+        let mut end = n;
+        while let Some(nl) = block[..end].iter().rposition(|&b| b == b'\n') {
+            let line = join_line(&block[nl + 1..end], &mut pieces);
+            if keep(&line, &mut found) {
+                found.reverse();
+                return Ok(found);
+            }
+            end = nl;
+        }
+        pieces.push(block[..end].to_vec());
+    }
+    // The first line of the file has no newline before it.
+    let line = join_line(&[], &mut pieces);
+    keep(&line, &mut found);
+    found.reverse();
+    Ok(found)
+}
+
+/// `head` followed by the carried pieces (newest piece last in the file).
+fn join_line(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
+    if pieces.is_empty() {
+        return head.to_vec();
+    }
+    let total = head.len() + pieces.iter().map(Vec::len).sum::<usize>();
+    let mut line = Vec::with_capacity(total);
+    line.extend_from_slice(head);
+    for piece in pieces.drain(..).rev() {
+        line.extend_from_slice(&piece);
+    }
+    line
+}
+
+/// One NDJSON line → a value; `None` for blank or malformed lines. Invalid
+/// UTF-8 is replaced first, as Node's `utf8` decoding does.
+fn parse_line(line: &[u8]) -> Option<Value> {
+    let text = String::from_utf8_lossy(line);
+    let text = js_trim(&text);
+    if text.is_empty() {
+        return None;
+    }
+    serde_json::from_str(text).ok()
+}
+
+/// Forward scan of every line, keeping the newest `limit` matches, oldest
+/// first. Same results as `read_newest_records`, at a cost proportional to the
+/// whole file.
+pub fn scan_whole_file(path: &Path, limit: usize, filter: &EventFilter) -> io::Result<Vec<Value>> {
+    let mut reader = BufReader::new(File::open(path)?);
+    let mut kept: VecDeque<Value> = VecDeque::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        if limit == 0 {
+            continue;
+        }
+        if let Some(record) = parse_line(&line).filter(|r| filter.matches(r)) {
+            if kept.len() == limit {
+                kept.pop_front();
+            }
+            kept.push_back(record);
+        }
+    }
+    Ok(kept.into())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,350 @@
+use std::io::Cursor;
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::*;
+
+/// A scratch directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("avenor-events-log-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        Scratch(dir)
+    }
+
+    fn file(&self, name: &str, content: &[u8]) -> PathBuf {
+        let p = self.0.join(name);
+        std::fs::write(&p, content).expect("write");
+        p
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.0).ok();
+    }
+}
+
+fn filter(types: &[&str], after_seq: Option<f64>) -> EventFilter {
+    EventFilter {
+        types: types.iter().map(|t| t.to_string()).collect(),
+        after_seq,
+    }
+}
+
+fn seqs(records: &[Value]) -> Vec<Value> {
+    records.iter().map(|r| r["seq"].clone()).collect()
+}
+
+#[test]
+fn case_31_types_filter() {
+    let dir = Scratch::new("types");
+    let p = dir.file(
+        "events.log",
+        b"{\"event\":\"agent.message_chunk\",\"seq\":1}\n{\"event\":\"tool.call\",\"seq\":300}\n",
+    );
+    let got = read_newest_records(&p, 50, &filter(&["agent.message_chunk"], None)).expect("read");
+    assert_eq!(got, vec![json!({"event": "agent.message_chunk", "seq": 1})]);
+}
+
+#[test]
+fn case_31_limit_after_seq_and_types() {
+    let dir = Scratch::new("after");
+    let p = dir.file(
+        "events.log",
+        concat!(
+            "{\"event\":\"tool.call\",\"seq\":1}\n",
+            "{\"event\":\"tool.call\",\"seq\":2}\n",
+            "{\"event\":\"session.end\",\"seq\":3}\n",
+            "{\"event\":\"agent.message_chunk\",\"seq\":4}\n",
+        )
+        .as_bytes(),
+    );
+    let f = filter(&["tool.call", "session.end"], Some(1.0));
+    let got = read_newest_records(&p, 2, &f).expect("read");
+    assert_eq!(seqs(&got), [json!(2), json!(3)]);
+    assert_eq!(scan_whole_file(&p, 2, &f).expect("scan"), got);
+}
+
+#[test]
+fn case_31_long_output_is_clipped_to_its_tail() {
+    let long: String = (0..128 * 1024)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let clipped = clip_record(json!({"event": "session.end", "output": long.clone()}));
+    let out = clipped["output"].as_str().expect("string");
+    assert_eq!(out.len(), CLIP_STRING_CHARS);
+    assert!(long.ends_with(out));
+}
+
+#[test]
+fn missing_file_is_an_error() {
+    let dir = Scratch::new("missing");
+    let p = dir.0.join("nope.log");
+    assert!(read_newest_records(&p, 5, &EventFilter::default()).is_err());
+    assert!(scan_whole_file(&p, 5, &EventFilter::default()).is_err());
+}
+
+#[test]
+fn filter_rules() {
+    let f = filter(&["tool.call"], Some(5.0));
+    assert!(f.matches(&json!({"event": "tool.call", "seq": 6})));
+    assert!(f.matches(&json!({"event": "tool.call"})));
+    assert!(f.matches(&json!({"event": "", "type": "tool.call", "seq": "7"})));
+    assert!(!f.matches(&json!({"event": "tool.call", "seq": 5})));
+    assert!(!f.matches(&json!({"event": "tool.call", "seq": "5"})));
+    assert!(!f.matches(&json!({"event": "agent.status", "type": "tool.call"})));
+    assert!(!f.matches(&json!({"seq": 9})));
+    assert!(!f.matches(&json!([1])));
+    assert!(!EventFilter::default().matches(&json!(null)));
+    assert!(EventFilter::default().matches(&json!({})));
+    // A non-numeric seq is "no seq": kept.
+    assert!(filter(&[], Some(1.0)).matches(&json!({"seq": "abc"})));
+}
+
+#[test]
+fn clipping_rules() {
+    let items: Vec<Value> = (0..40).map(|i| json!(i)).collect();
+    assert_eq!(
+        clip_record(Value::Array(items)),
+        Value::Array((8..40).map(|i| json!(i)).collect())
+    );
+    let mut obj = Map::new();
+    for i in 0..70 {
+        obj.insert(format!("k{i}"), json!(i));
+    }
+    let clipped = clip_record(Value::Object(obj));
+    let keys: Vec<&String> = clipped.as_object().expect("obj").keys().collect();
+    assert_eq!(keys.len(), CLIP_OBJECT_KEYS);
+    assert_eq!(keys[0], "k0");
+    assert_eq!(keys[63], "k63");
+    // Characters, not bytes: 4001 two-byte chars keep 4000 chars.
+    let s = format!("x{}", "é".repeat(4000));
+    assert_eq!(clip_record(json!(s)), json!("é".repeat(4000)));
+    let short = "日".repeat(4000);
+    assert_eq!(clip_record(json!(short.clone())), json!(short));
+    // Nested values are clipped too.
+    let nested = clip_record(json!({"a": [{"b": "z".repeat(5000)}]}));
+    assert_eq!(nested["a"][0]["b"].as_str().map(str::len), Some(4000));
+}
+
+#[test]
+fn line_shapes() {
+    let dir = Scratch::new("shapes");
+    let content = concat!(
+        "\n",
+        "{\"event\":\"a\",\"seq\":1}\r\n",
+        "   \n",
+        "{not json\n",
+        "5\n",
+        "{\"event\":\"b\",\"seq\":2,\"t\":\"h\u{e9}llo \u{1F600}\"}\r\n",
+        "{\"event\":\"c\",\"seq\":3}",
+    );
+    let p = dir.file("events.log", content.as_bytes());
+    let all = EventFilter::default();
+    let want = vec![
+        json!({"event": "a", "seq": 1}),
+        json!({"event": "b", "seq": 2, "t": "h\u{e9}llo \u{1F600}"}),
+        json!({"event": "c", "seq": 3}),
+    ];
+    assert_eq!(read_newest_records(&p, 10, &all).expect("read"), want);
+    assert_eq!(scan_whole_file(&p, 10, &all).expect("scan"), want);
+    for block in 1..=9 {
+        let mut cur = Cursor::new(content.as_bytes());
+        let got = newest_from(&mut cur, content.len() as u64, 10, &all, block).expect("read");
+        assert_eq!(got, want, "block {block}");
+    }
+    assert_eq!(
+        read_newest_records(&p, 0, &all).expect("read"),
+        Vec::<Value>::new()
+    );
+    let empty = dir.file("empty.log", b"");
+    assert!(read_newest_records(&empty, 3, &all)
+        .expect("read")
+        .is_empty());
+}
+
+/// xorshift64*: deterministic randomness without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const NAMES: [&str; 5] = [
+    "agent.message_chunk",
+    "tool.call",
+    "tool.call_update",
+    "session.end",
+    "agent.status",
+];
+
+fn random_text(rng: &mut Rng) -> String {
+    let len = match rng.below(40) {
+        0 => 60_000 + rng.below(20_000),
+        1..=12 => rng.below(2_000),
+        _ => rng.below(60),
+    };
+    let alphabet = ["a", "b", " ", "é", "日", "\u{1F600}", "\\", "\""];
+    (0..len)
+        .map(|_| match rng.pick(&alphabet) {
+            "\\" => "\\\\",
+            "\"" => "\\\"",
+            other => other,
+        })
+        .collect()
+}
+
+fn random_log(rng: &mut Rng) -> Vec<u8> {
+    let mut out = String::new();
+    let lines = rng.below(120);
+    for seq in 1..=lines {
+        let newline = if rng.below(5) == 0 { "\r\n" } else { "\n" };
+        let line = match rng.below(12) {
+            0 => String::new(),
+            1 => "  \t ".to_string(),
+            2 => format!("{{\"event\":\"{}\",\"seq\":", rng.pick(&NAMES)),
+            3 => "[1,2]".to_string(),
+            4 => format!(
+                "{{\"type\":\"{}\",\"seq\":\"{seq}\",\"text\":\"{}\"}}",
+                rng.pick(&NAMES),
+                random_text(rng)
+            ),
+            5 => format!(
+                "{{\"event\":\"{}\",\"text\":\"{}\"}}",
+                rng.pick(&NAMES),
+                random_text(rng)
+            ),
+            _ => format!(
+                "{{\"event\":\"{}\",\"seq\":{seq},\"text\":\"{}\"}}",
+                rng.pick(&NAMES),
+                random_text(rng)
+            ),
+        };
+        out.push_str(&line);
+        if seq < lines || rng.below(2) == 0 {
+            out.push_str(newline);
+        }
+    }
+    out.into_bytes()
+}
+
+fn random_filter(rng: &mut Rng) -> EventFilter {
+    let types = (0..rng.below(3))
+        .map(|_| rng.pick(&NAMES).to_string())
+        .collect();
+    let after_seq = (rng.below(2) == 0).then(|| rng.below(120) as f64);
+    EventFilter { types, after_seq }
+}
+
+#[test]
+fn backwards_reader_matches_the_forward_scan() {
+    let dir = Scratch::new("prop");
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for round in 0..60 {
+        let content = random_log(&mut rng);
+        let p = dir.file("events.log", &content);
+        for _ in 0..4 {
+            let f = random_filter(&mut rng);
+            let limit = match rng.below(3) {
+                0 => 1,
+                1 => 1 + rng.below(10) as usize,
+                _ => 1000,
+            };
+            let want = scan_whole_file(&p, limit, &f).expect("scan");
+            let got = read_newest_records(&p, limit, &f).expect("read");
+            assert_eq!(got, want, "round {round} filter {f:?} limit {limit}");
+            // Tiny blocks split every line and UTF-8 sequence; big files get
+            // moderate blocks so the test stays quick.
+            let block = if content.len() < 20_000 {
+                1 + rng.below(64) as usize
+            } else {
+                1 + rng.below(4096) as usize
+            };
+            let mut cur = Cursor::new(content.as_slice());
+            let small =
+                newest_from(&mut cur, content.len() as u64, limit, &f, block).expect("read");
+            assert_eq!(small, want, "round {round} block {block}");
+        }
+    }
+}
+
+/// Counts the bytes a reader hands out.
+struct Counting<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counting<R> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+#[test]
+fn cost_follows_the_newest_matches_not_the_file_size() {
+    let dir = Scratch::new("sparse");
+    let p = dir.0.join("big.log");
+    // A 1 GiB log: a sparse hole (no disk use) followed by real records.
+    let file = File::create(&p).expect("create");
+    file.set_len(1 << 30).expect("set_len");
+    drop(file);
+    let mut tail = String::from("\n");
+    for seq in 1..=200 {
+        let name = if seq % 2 == 0 {
+            "tool.call"
+        } else {
+            "agent.status"
+        };
+        tail.push_str(&format!("{{\"event\":\"{name}\",\"seq\":{seq}}}\n"));
+    }
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .expect("open");
+        f.write_all(tail.as_bytes()).expect("append");
+    }
+    let len = std::fs::metadata(&p).expect("stat").len();
+    let mut src = Counting {
+        inner: File::open(&p).expect("open"),
+        read: 0,
+    };
+    let f = filter(&["tool.call"], None);
+    let got = newest_from(&mut src, len, 10, &f, BLOCK_SIZE).expect("read");
+    assert_eq!(
+        seqs(&got),
+        (182..=200).step_by(2).map(|s| json!(s)).collect::<Vec<_>>()
+    );
+    assert!(src.read <= 2 * BLOCK_SIZE as u64, "read {} bytes", src.read);
+    let started = std::time::Instant::now();
+    let via_path = read_newest_records(&p, 10, &f).expect("read");
+    assert_eq!(via_path, got);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
