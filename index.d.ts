@@ -235,6 +235,14 @@ export interface WorkflowControllerCreateParams {
   max_inflight: number
 }
 
+export interface EventsToolArgs {
+  runId: string
+  types?: string[]
+  limit?: number
+  supervisorId?: string
+  after_seq?: number
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -329,6 +337,9 @@ export interface DialOptions {
   /** Per-call timeout in milliseconds (default 30 000). */
   callTimeoutMs?: number
 }
+
+/** The newest events of a run from its log (or the daemon's history). */
+export declare function eventsTool(args: EventsToolArgs): Promise<{ events: Event[] }>
 
 /** Finds the avenor binary (AVENOR_BIN, PATH, installer dir, ~/.botfiles/bin). */
 export declare function findAvenorBinary(): string

@@ -840,6 +840,7 @@ module.exports.EventIterator = nativeBinding.EventIterator
 module.exports.Supervisor = nativeBinding.Supervisor
 module.exports.answerPermissionTool = nativeBinding.answerPermissionTool
 module.exports.dial = nativeBinding.dial
+module.exports.eventsTool = nativeBinding.eventsTool
 module.exports.findAvenorBinary = nativeBinding.findAvenorBinary
 module.exports.followUpTool = nativeBinding.followUpTool
 module.exports.getInstallDir = nativeBinding.getInstallDir

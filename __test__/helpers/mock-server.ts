@@ -17,9 +17,9 @@ export class MockServer {
   private readonly server: net.Server
   private readonly sockets = new Set<net.Socket>()
 
-  private constructor(dir: string, handler: Handler) {
+  private constructor(dir: string, handler: Handler, socketPath?: string) {
     this.dir = dir
-    this.path = join(dir, 'mock.sock')
+    this.path = socketPath ?? join(dir, 'mock.sock')
     this.server = net.createServer((socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
@@ -43,9 +43,10 @@ export class MockServer {
     })
   }
 
-  static async start(handler: Handler = (req) => ({ result: { echo: req.method } })): Promise<MockServer> {
+  /** Listens on a temp socket, or on `socketPath` (e.g. inside socketsRoot()). */
+  static async start(handler: Handler = (req) => ({ result: { echo: req.method } }), socketPath?: string): Promise<MockServer> {
     const dir = mkdtempSync(join(tmpdir(), 'avenor-mock-'))
-    const server = new MockServer(dir, handler)
+    const server = new MockServer(dir, handler, socketPath)
     await new Promise<void>((resolve) => server.server.listen(server.path, resolve))
     return server
   }
@@ -85,5 +86,6 @@ export class MockServer {
     this.dropClients()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
     rmSync(this.dir, { recursive: true, force: true })
+    rmSync(this.path, { force: true })
   }
 }

@@ -234,3 +234,11 @@ export interface WorkflowControllerCreateParams {
   controller_id: string
   max_inflight: number
 }
+
+export interface EventsToolArgs {
+  runId: string
+  types?: string[]
+  limit?: number
+  supervisorId?: string
+  after_seq?: number
+}

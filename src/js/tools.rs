@@ -11,7 +11,7 @@ use super::exit_hooks;
 use super::promise::{settle_json, Json};
 use crate::error::CoreResult;
 use crate::tools::args::{args_of, Args};
-use crate::tools::{answer_permission, follow_up, shutdown, spawn, status};
+use crate::tools::{answer_permission, events, follow_up, shutdown, spawn, status};
 
 /// Runs `tool(args)`. Tools may start the daemon, so the exit hooks go first.
 fn run<'env, F, Fut>(env: &'env Env, args: Option<Value>, tool: F) -> Result<PromiseRaw<'env, Json>>
@@ -70,4 +70,13 @@ pub fn follow_up_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<Promi
 )]
 pub fn shutdown_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
     run(env, args, shutdown::shutdown_tool)
+}
+
+/// The newest events of a run from its log (or the daemon's history).
+#[napi(
+    ts_args_type = "args: EventsToolArgs",
+    ts_return_type = "Promise<{ events: Event[] }>"
+)]
+pub fn events_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, events::events_tool)
 }

@@ -2,6 +2,7 @@
 
 pub mod answer_permission;
 pub mod args;
+pub mod events;
 pub mod follow_up;
 pub mod resolve;
 pub mod shutdown;
