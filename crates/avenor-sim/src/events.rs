@@ -235,7 +235,11 @@ fn render(out: &mut String, stamp: &StampValues, fields: &Map<String, Value>) {
             "event" | "run_id" | "run_label" | "runtime_id" | "seq" | "session_id" | "ts"
         )
     };
-    let mut own = fields.iter().filter(|(k, _)| !is_common(k)).peekable();
+    // Sorted here rather than relying on Map's order: the workspace may enable
+    // serde_json's `preserve_order`, which keeps insertion order instead.
+    let mut own: Vec<_> = fields.iter().filter(|(k, _)| !is_common(k)).collect();
+    own.sort_by(|a, b| a.0.cmp(b.0));
+    let mut own = own.into_iter().peekable();
     let mut common = common.into_iter().peekable();
     let mut buf: Vec<u8> = std::mem::take(out).into_bytes();
     buf.push(b'{');
@@ -293,9 +297,12 @@ mod tests {
         let mut fields = Map::new();
         fields.insert(
             "content".into(),
-            serde_json::json!({"type": "text", "text": "a\"b"}),
+            // Nested objects keep the Map's order; written sorted so the test holds
+            // with and without serde_json's `preserve_order`.
+            serde_json::json!({"text": "a\"b", "type": "text"}),
         );
         fields.insert("stop_reason".into(), Value::from("x"));
+        fields.insert("a_first".into(), Value::from(1));
         let mut out = String::new();
         render(
             &mut out,
@@ -309,7 +316,7 @@ mod tests {
         );
         assert_eq!(
             out,
-            r#"{"content":{"text":"a\"b","type":"text"},"event":"e","run_id":"abc","run_label":"L","runtime_id":"rt_1","seq":3,"stop_reason":"x","ts":5}"#
+            r#"{"a_first":1,"content":{"text":"a\"b","type":"text"},"event":"e","run_id":"abc","run_label":"L","runtime_id":"rt_1","seq":3,"stop_reason":"x","ts":5}"#
         );
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["seq"], 3);
