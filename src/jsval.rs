@@ -228,6 +228,14 @@ fn write_json(v: &Value, out: &mut String) {
     }
 }
 
+/// The first non-empty string among `keys` (a field and its aliases).
+pub fn first_non_empty_str<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    keys: &[&str],
+) -> Option<&'a str> {
+    keys.iter().find_map(|k| non_empty_str(obj, k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

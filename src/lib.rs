@@ -8,6 +8,7 @@ pub mod error;
 pub mod events_log;
 mod js;
 pub mod jsval;
+pub mod observe;
 pub mod policy;
 pub mod runs;
 pub mod status;

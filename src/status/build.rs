@@ -3,12 +3,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::jsval::{finite_number, non_empty_str, number_value};
+use crate::jsval::{finite_number, first_non_empty_str as first_str, non_empty_str, number_value};
 use crate::runs::sentinel::{sentinel_str, Sentinel};
 use crate::runs::RunInfo;
 
 use super::identity::{live_identity, live_string, stored_identity};
-use super::permission::{first_str, pending_permission_of};
+use super::permission::pending_permission_of;
 use super::translate::translate_status;
 
 /// What is known about the run apart from the live object.

@@ -3,14 +3,7 @@
 
 use serde_json::{Map, Value};
 
-/// First non-empty string among `keys` of `obj`.
-pub(crate) fn first_str<'a>(obj: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|k| {
-        obj.get(*k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    })
-}
+use crate::jsval::first_non_empty_str as first_str;
 
 /// `{request_id, description, options: [{option_id, label, kind, requires_message?}]}`
 /// from a daemon permission record; `None` when it is not an object or carries
