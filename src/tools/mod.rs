@@ -4,6 +4,8 @@ pub mod answer_permission;
 pub mod args;
 pub mod events;
 pub mod follow_up;
+pub mod inspect;
+pub mod result;
 pub mod resolve;
 pub mod shutdown;
 pub mod spawn;

@@ -1,0 +1,198 @@
+// `npm run bench`: the addon against a plain-JS node:net client (bench/plain-client.mjs),
+// both talking to avenor-sim in this process's run, and eventsTool's tail read against
+// a whole-file scan of the same log. Prints each figure with its ratio. Runs under
+// Node and Bun (`bun bench/run.mjs`).
+import { spawn } from 'node:child_process'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { dial, eventsTool, socketsRoot } from '@dougbots/avenor-core'
+import { plainDial } from './plain-client.mjs'
+
+const runtime = typeof Bun === 'undefined' ? `node ${process.version}` : `bun ${Bun.version}`
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const sim = ['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync)
+const SEQUENTIAL_CALLS = Number(process.env.BENCH_SEQUENTIAL_CALLS ?? 3000)
+const CONCURRENT_BATCHES = Number(process.env.BENCH_CONCURRENT_BATCHES ?? 300)
+const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100_000)
+const LOG_BYTES = Number(process.env.BENCH_LOG_BYTES ?? 1024 ** 3)
+
+const dir = mkdtempSync(join(tmpdir(), 'avenor-bench-'))
+process.env.AVENOR_HOME = dir
+const socket = join(dir, 'ctl.sock')
+const daemon = spawn(sim, ['stable', '--control-socket', socket], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } })
+while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
+
+const rows = []
+function row(name, addon, plain, unit, better) {
+  // ratio > 1 means the addon is better, whichever way "better" points.
+  const ratio = better === 'lower' ? plain / addon : addon / plain
+  rows.push({ name, addon, plain, unit, ratio })
+  console.log(`${name.padEnd(44)} addon ${fmt(addon)} ${unit}   baseline ${fmt(plain)} ${unit}   ratio ${ratio.toFixed(2)}x`)
+}
+const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)).padStart(10)
+const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
+
+async function roundTrips(call) {
+  for (let i = 0; i < 200; i++) await call()
+  const times = []
+  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
+    const t = process.hrtime.bigint()
+    await call()
+    times.push(Number(process.hrtime.bigint() - t) / 1000)
+  }
+  return { p50: percentile(times, 50), p99: percentile(times, 99) }
+}
+
+async function throughput(call) {
+  const t = process.hrtime.bigint()
+  for (let b = 0; b < CONCURRENT_BATCHES; b++) await Promise.all(Array.from({ length: 64 }, call))
+  return (CONCURRENT_BATCHES * 64) / (Number(process.hrtime.bigint() - t) / 1e9)
+}
+
+/** Spawns `chunks N` after subscribing and counts events until session.end. */
+async function streamed(subscribeAndCount) {
+  const t = process.hrtime.bigint()
+  const { received, dropped } = await subscribeAndCount(`chunks ${STREAM_EVENTS}`)
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9
+  return { perSecond: (received + dropped) / seconds, received, dropped }
+}
+
+console.log(`avenor-core benchmark — ${runtime}, avenor-sim ${sim.includes('release') ? 'release' : 'debug'} build\n`)
+
+const addon = await dial(socket)
+const plain = await plainDial(socket)
+
+const a1 = await roundTrips(() => addon.status())
+const p1 = await roundTrips(() => plain.call('status'))
+row('sequential status() round trip, p50', a1.p50, p1.p50, 'µs', 'lower')
+row('sequential status() round trip, p99', a1.p99, p1.p99, 'µs', 'lower')
+row('64 concurrent status() calls, throughput', await throughput(() => addon.status()), await throughput(() => plain.call('status')), 'calls/s', 'higher')
+
+// Ownership of mutating calls is per connection (protocol §2.1): each stream run
+// subscribes and spawns on its own connection, after the others are closed.
+addon.close()
+plain.close()
+await new Promise((r) => setTimeout(r, 50))
+
+const addonStream = await streamed(async (prompt) => {
+  const streamClient = await dial(socket)
+  await streamClient.subscribe()
+  const events = streamClient.events()
+  await streamClient.spawn({ prompt })
+  const first = events.next()
+  let received = 0
+  let dropped = 0
+  for (let r = await first; !r.done; r = await events.next()) {
+    const ev = r.value
+    if (ev.event === 'client.lagged' || ev.event === 'subscriber.lagged') dropped += ev.dropped_count
+    else received++
+    if (ev.event === 'session.end') break
+  }
+  streamClient.close()
+  return { received, dropped }
+})
+const plainStream = await streamed(async (prompt) => {
+  const streamClient = await plainDial(socket)
+  let received = 0
+  let dropped = 0
+  const done = new Promise((resolve) =>
+    streamClient.onEvent((ev) => {
+      if (ev.event === 'subscriber.lagged') dropped += ev.dropped_count
+      else received++
+      if (ev.event === 'session.end') resolve()
+    }),
+  )
+  await streamClient.call('subscribe')
+  await streamClient.call('spawn', { prompt })
+  await done
+  streamClient.close()
+  return { received, dropped }
+})
+row(`events() for ${STREAM_EVENTS.toLocaleString('en-US')} streamed events`, addonStream.perSecond, plainStream.perSecond, 'events/s', 'higher')
+console.log(`${''.padEnd(44)} (addon received ${addonStream.received}, dropped ${addonStream.dropped}; baseline received ${plainStream.received}, dropped ${plainStream.dropped})`)
+
+// eventsTool on a large log: tail read (the addon) vs the original's whole-file scan.
+function writeLog(path, bytes) {
+  const fd = openSync(path, 'w')
+  const filler = 'x'.repeat(900)
+  const block = []
+  let seq = 0
+  let written = 0
+  while (written < bytes) {
+    block.length = 0
+    for (let i = 0; i < 1000; i++) block.push(JSON.stringify({ event: i % 10 === 0 ? 'tool.call' : 'agent.message_chunk', seq: ++seq, text: filler }))
+    const text = block.join('\n') + '\n'
+    writeSync(fd, text)
+    written += Buffer.byteLength(text)
+  }
+  closeSync(fd)
+}
+async function wholeFileScan(path, limit, types) {
+  const kept = []
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
+  for await (const line of lines) {
+    if (!line.trim()) continue
+    let record
+    try {
+      record = JSON.parse(line)
+    } catch {
+      continue
+    }
+    if (types.includes(record.event ?? record.type)) {
+      kept.push(record)
+      if (kept.length > limit) kept.shift()
+    }
+  }
+  return kept
+}
+const logDaemonSocket = join(socketsRoot(), 'avenor-mcp-bench.sock')
+let logPath = ''
+const logDaemon = net.createServer((s) => {
+  let buf = ''
+  s.on('data', (d) => {
+    buf += d
+    let nl
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const req = JSON.parse(buf.slice(0, nl))
+      buf = buf.slice(nl + 1)
+      s.write(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: { runtime_id: 'rt_1', event_path: logPath } }) + '\n')
+    }
+  })
+})
+await new Promise((r) => logDaemon.listen(logDaemonSocket, r))
+async function timeIt(fn, times = 3) {
+  let best = Infinity
+  for (let i = 0; i < times; i++) {
+    const t = process.hrtime.bigint()
+    await fn()
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / 1e6)
+  }
+  return best
+}
+mkdirSync(join(dir, 'logs'))
+const small = join(dir, 'logs', 'small.log')
+const large = join(dir, 'logs', 'large.log')
+writeLog(small, 1024 ** 2)
+writeLog(large, LOG_BYTES)
+const query = { runId: 'bench', supervisorId: logDaemonSocket, types: ['tool.call'], limit: 50 }
+logPath = small
+const tailSmall = await timeIt(() => eventsTool(query))
+logPath = large
+const tailLarge = await timeIt(() => eventsTool(query))
+const check = await eventsTool(query)
+const scanned = await wholeFileScan(large, 50, ['tool.call'])
+if (JSON.stringify(check.events.map((e) => e.seq)) !== JSON.stringify(scanned.map((e) => e.seq))) throw new Error('tail read and scan disagree')
+const scanLarge = await timeIt(() => wholeFileScan(large, 50, ['tool.call']), 1)
+const mib = (statSync(large).size / 1024 ** 2).toFixed(0)
+row(`eventsTool newest 50 of a ${mib} MiB log`, tailLarge, scanLarge, 'ms', 'lower')
+console.log(`${''.padEnd(44)} (tail read: ${tailSmall.toFixed(2)} ms on a 1 MiB log, ${tailLarge.toFixed(2)} ms on ${mib} MiB)`)
+
+logDaemon.close()
+const exited = new Promise((r) => daemon.once('exit', r))
+daemon.kill('SIGINT')
+await exited
+rmSync(dir, { recursive: true, force: true })
