@@ -243,6 +243,172 @@ export interface EventsToolArgs {
   after_seq?: number
 }
 
+export interface SpawnSelectionInput {
+  agent?: string
+  model?: string
+  backend?: string
+  roster_file?: string
+  roster_entry?: string
+}
+
+export type ThinkingOutcome = 'ok' | 'unsupportedCapability' | 'unsupportedValue' | 'startOnly'
+
+export type RunChunkRole = 'assistant' | 'thought' | 'user'
+
+export interface RunToolSummary {
+  key: string
+  id?: string
+  title?: string
+  kind?: string
+  status?: string
+  preview?: string
+}
+
+export interface RunPermissionOption {
+  option_id: string
+  label: string
+  kind?: string
+}
+
+export interface RunPermissionSummary {
+  request_id?: string
+  description?: string
+  question?: string
+  tool?: string
+  kind?: string
+  options?: RunPermissionOption[]
+}
+
+export interface NormalizedRunEvent {
+  event: string
+  source_event: string
+  raw: Record<string, unknown>
+  alias?: true
+  session_id?: string
+  runtime_id?: string
+  run_id?: string
+  run_label?: string
+  seq?: number
+  ts?: unknown
+  phase?: string
+  phase_label?: string
+  stop_reason?: string
+  final_output?: string
+  chunk_role?: RunChunkRole
+  delta?: string
+  tool?: RunToolSummary
+  permission?: RunPermissionSummary
+  semantic_fingerprint?: string
+  [key: string]: unknown
+}
+
+export interface RunIdentity {
+  session_id?: string
+  runtime_id?: string
+  run_id?: string
+  run_label?: string
+  backend?: string
+  agent?: string
+  model?: string
+  dir?: string
+  parent_id?: string
+  children?: string[]
+  event_path?: string
+  [key: string]: unknown
+}
+
+export interface RunToolState extends RunToolSummary {
+  live: boolean
+}
+
+export interface RunTranscriptEntry {
+  kind: string
+  event?: string
+  text?: string
+  title?: string
+  status?: string
+  [key: string]: unknown
+}
+
+export interface RunSnapshot {
+  identity: RunIdentity
+  limits: RunReducerLimits
+  latest_seq?: number
+  last_event?: string
+  last_ts?: unknown
+  phase?: string
+  phase_label?: string
+  ended: boolean
+  stop_reason?: string
+  usage?: Record<string, unknown>
+  final_output?: string
+  assistant_text: string
+  thought_text: string
+  user_text: string
+  transcript: RunTranscriptEntry[]
+  tools: RunToolState[]
+  live_tools: RunToolState[]
+  pending_permission?: RunPermissionSummary
+  permissions: RunPermissionSummary[]
+  [key: string]: unknown
+}
+
+export type RunSnapshotSeed = Partial<RunSnapshot>
+
+export interface RunObserverClient {
+  events(options?: SubscribeOptions): AsyncIterator<Event>
+  close?(): void
+}
+
+export interface ObserveRunOptions extends SubscribeOptions {
+  close_client?: boolean
+  reducer_limits?: Partial<RunReducerLimits>
+  initial_snapshot?: RunSnapshotSeed
+}
+
+export interface InspectToolArgs {
+  runId: string
+  supervisorId?: string
+  limit?: number
+  after_seq?: number
+}
+
+export interface InspectResult {
+  run_id: string
+  label: string
+  status: StatusResult
+  snapshot: RunSnapshot
+  transcript: RunTranscriptEntry[]
+  tools: RunToolState[]
+  live_tools: RunToolState[]
+  permissions: RunPermissionSummary[]
+  pending_permission?: unknown
+  final_output?: string
+}
+
+export interface ResultToolArgs {
+  runId: string
+  supervisorId?: string
+  wait?: boolean
+  timeout?: string
+  signal?: AbortSignal
+}
+
+export interface ResultResult {
+  run_id: string
+  label: string
+  status: StatusResult['status']
+  ready: boolean
+  runtime_id?: string
+  session_id?: string
+  stop_reason?: string
+  pending_permission?: PendingPermission
+  output?: string
+  output_truncated?: true
+  output_event_path?: string
+  timed_out?: true
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -302,6 +468,35 @@ export declare class EventIterator {
   throw(error: unknown): Promise<never>
 }
 
+/** Follows one run and keeps its snapshot. */
+export declare class RunObserver {
+  /**
+   * The next snapshot that satisfies `predicate` (any, without one); `null`
+   * once the stream ended or the observer closed; rejects on a stream error.
+   */
+  next(predicate?: (snapshot: RunSnapshot) => boolean): Promise<RunSnapshot | null>
+  /** The current snapshot. */
+  snapshot(): RunSnapshot
+  /** Calls `listener(snapshot, event)` on every change; returns the unsubscribe function. */
+  subscribe(listener: (snapshot: RunSnapshot, event: Event) => void): () => void
+  /** True once `close()` was called or the stream ended. */
+  get closed(): boolean
+  /**
+   * Returns the iterator, ends pending `next()` calls, closes the client when
+   * `close_client` was set, and resolves once the loop has stopped.
+   */
+  close(): Promise<void>
+}
+
+/** Folds events one by one into a bounded snapshot. */
+export declare class RunReducer {
+  constructor(limits?: Partial<RunReducerLimits>, initialSeed?: RunSnapshotSeed)
+  /** Folds `event` in and returns a copy of the snapshot. */
+  apply(event: unknown): RunSnapshot
+  /** A copy of the current snapshot. */
+  snapshot(): RunSnapshot
+}
+
 /** Manages the avenor daemon of this process and a client to it. */
 export declare class Supervisor {
   /** The singleton, starting (or replacing) the daemon when needed. */
@@ -330,6 +525,12 @@ export interface CloseOptions {
   skipShutdown?: boolean
 }
 
+/** A fresh snapshot (from `seed` when given). */
+export declare function createRunSnapshot(seed?: RunSnapshotSeed, limits?: Partial<RunReducerLimits>): RunSnapshot
+
+/** The reducer's default bounds. */
+export declare const DEFAULT_RUN_REDUCER_LIMITS: RunReducerLimits
+
 /** Opens a connection to the daemon's control socket. */
 export declare function dial(socketPath: string, opts?: DialOptions | undefined | null): Promise<Client>
 
@@ -338,8 +539,13 @@ export interface DialOptions {
   callTimeoutMs?: number
 }
 
+export declare function evaluateThinkingPolicy(backend: string, value: string, resume?: boolean | undefined | null): 'ok' | 'unsupportedCapability' | 'unsupportedValue' | 'startOnly'
+
 /** The newest events of a run from its log (or the daemon's history). */
 export declare function eventsTool(args: EventsToolArgs): Promise<{ events: Event[] }>
+
+/** The first non-empty text in an event-like value (depth-limited). */
+export declare function extractEventText(value: unknown, depth?: number): string | undefined
 
 /** Finds the avenor binary (AVENOR_BIN, PATH, installer dir, ~/.botfiles/bin). */
 export declare function findAvenorBinary(): string
@@ -353,12 +559,42 @@ export declare function getInstallDir(version: string): string
 /** AVENOR_VERSION, npm_package_version, or the version in a package.json. */
 export declare function getVersion(packageJsonPath?: string | undefined | null): string
 
+/** Status, recent events folded into a snapshot, transcript, tools and permissions. */
+export declare function inspectTool(args: InspectToolArgs): Promise<InspectResult>
+
 /** `<getInstallDir(version)>/avenor`, version defaulting to `getVersion()`. */
 export declare function installerBinaryPath(version?: string | undefined | null): string
+
+export declare function isThinkingLevel(value: unknown): value is ThinkingLevel
 
 export interface IterResult {
   value?: any
   done: boolean
+}
+
+/** A normalised run event, or `null` when the input is not an event. */
+export declare function normalizeRunEvent(input: unknown): NormalizedRunEvent | null
+
+/** Starts observing `client` (any object with `events(options)`). */
+export declare function observeRun(client: RunObserverClient, options?: ObserveRunOptions): RunObserver
+
+/** `snapshot` with `event` folded in (a new object; the input is not changed). */
+export declare function reduceRunSnapshot(snapshot: RunSnapshot, event: unknown, limits?: Partial<RunReducerLimits>): RunSnapshot
+
+/**
+ * Waits for a run's final output; `signal` (an AbortSignal) stops the wait at
+ * once with an Error named `AbortError`.
+ */
+export declare function resultTool(args: ResultToolArgs): Promise<ResultResult>
+
+/** snake_case on the JS side, as the original's constant. */
+export interface RunReducerLimits {
+  transcript_entries: number
+  text_chars: number
+  tool_preview_chars: number
+  tools: number
+  permissions: number
+  legacy_keys: number
 }
 
 /** Shuts the daemon down and removes the runs' sentinels and event logs. */
@@ -385,3 +621,15 @@ export interface SupervisorOptions {
   binaryPath?: string
   callTimeoutMs?: number
 }
+
+/** The thinking levels, in this order. */
+export declare const THINKING_LEVELS: string[]
+
+/** Throws `invalid spawn selector: …` unless `input` is a valid selection. */
+export declare function validateSpawnSelection(input: SpawnSelectionInput, rosterConfigured?: boolean): void
+
+export declare function validateThinking(value?: unknown): void
+
+export declare function validateThinkingForBackend(backend: string, value?: unknown): void
+
+export declare function validateThinkingForBackendResume(backend: string, value?: unknown): void

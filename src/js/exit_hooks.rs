@@ -13,8 +13,8 @@ use crate::supervisor::live_daemons;
 /// How long an exiting host waits for a daemon's graceful stop before SIGKILL.
 const EXIT_GRACE: Duration = Duration::from_millis(1500);
 
-/// `process.on(event, listener)`.
-type ProcessOn<'env> =
+/// `target.on(event, listener)` / `target.addEventListener(event, listener)`.
+pub type AddListener<'env> =
     Function<'env, FnArgs<(&'static str, Function<'env, (), ()>)>, Unknown<'env>>;
 
 thread_local! {
@@ -44,7 +44,7 @@ pub fn ensure_registered(env: &Env) -> Result<()> {
         return Ok(());
     }
     let process: Object = env.get_global()?.get_named_property("process")?;
-    let on: ProcessOn = process.get_named_property("on")?;
+    let on: AddListener = process.get_named_property("on")?;
     let on_exit: Function<(), ()> =
         env.create_function_from_closure("avenorStopDaemonsOnExit", |_| {
             live_daemons::stop_all_blocking(EXIT_GRACE);

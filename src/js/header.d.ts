@@ -242,3 +242,169 @@ export interface EventsToolArgs {
   supervisorId?: string
   after_seq?: number
 }
+
+export interface SpawnSelectionInput {
+  agent?: string
+  model?: string
+  backend?: string
+  roster_file?: string
+  roster_entry?: string
+}
+
+export type ThinkingOutcome = 'ok' | 'unsupportedCapability' | 'unsupportedValue' | 'startOnly'
+
+export type RunChunkRole = 'assistant' | 'thought' | 'user'
+
+export interface RunToolSummary {
+  key: string
+  id?: string
+  title?: string
+  kind?: string
+  status?: string
+  preview?: string
+}
+
+export interface RunPermissionOption {
+  option_id: string
+  label: string
+  kind?: string
+}
+
+export interface RunPermissionSummary {
+  request_id?: string
+  description?: string
+  question?: string
+  tool?: string
+  kind?: string
+  options?: RunPermissionOption[]
+}
+
+export interface NormalizedRunEvent {
+  event: string
+  source_event: string
+  raw: Record<string, unknown>
+  alias?: true
+  session_id?: string
+  runtime_id?: string
+  run_id?: string
+  run_label?: string
+  seq?: number
+  ts?: unknown
+  phase?: string
+  phase_label?: string
+  stop_reason?: string
+  final_output?: string
+  chunk_role?: RunChunkRole
+  delta?: string
+  tool?: RunToolSummary
+  permission?: RunPermissionSummary
+  semantic_fingerprint?: string
+  [key: string]: unknown
+}
+
+export interface RunIdentity {
+  session_id?: string
+  runtime_id?: string
+  run_id?: string
+  run_label?: string
+  backend?: string
+  agent?: string
+  model?: string
+  dir?: string
+  parent_id?: string
+  children?: string[]
+  event_path?: string
+  [key: string]: unknown
+}
+
+export interface RunToolState extends RunToolSummary {
+  live: boolean
+}
+
+export interface RunTranscriptEntry {
+  kind: string
+  event?: string
+  text?: string
+  title?: string
+  status?: string
+  [key: string]: unknown
+}
+
+export interface RunSnapshot {
+  identity: RunIdentity
+  limits: RunReducerLimits
+  latest_seq?: number
+  last_event?: string
+  last_ts?: unknown
+  phase?: string
+  phase_label?: string
+  ended: boolean
+  stop_reason?: string
+  usage?: Record<string, unknown>
+  final_output?: string
+  assistant_text: string
+  thought_text: string
+  user_text: string
+  transcript: RunTranscriptEntry[]
+  tools: RunToolState[]
+  live_tools: RunToolState[]
+  pending_permission?: RunPermissionSummary
+  permissions: RunPermissionSummary[]
+  [key: string]: unknown
+}
+
+export type RunSnapshotSeed = Partial<RunSnapshot>
+
+export interface RunObserverClient {
+  events(options?: SubscribeOptions): AsyncIterator<Event>
+  close?(): void
+}
+
+export interface ObserveRunOptions extends SubscribeOptions {
+  close_client?: boolean
+  reducer_limits?: Partial<RunReducerLimits>
+  initial_snapshot?: RunSnapshotSeed
+}
+
+export interface InspectToolArgs {
+  runId: string
+  supervisorId?: string
+  limit?: number
+  after_seq?: number
+}
+
+export interface InspectResult {
+  run_id: string
+  label: string
+  status: StatusResult
+  snapshot: RunSnapshot
+  transcript: RunTranscriptEntry[]
+  tools: RunToolState[]
+  live_tools: RunToolState[]
+  permissions: RunPermissionSummary[]
+  pending_permission?: unknown
+  final_output?: string
+}
+
+export interface ResultToolArgs {
+  runId: string
+  supervisorId?: string
+  wait?: boolean
+  timeout?: string
+  signal?: AbortSignal
+}
+
+export interface ResultResult {
+  run_id: string
+  label: string
+  status: StatusResult['status']
+  ready: boolean
+  runtime_id?: string
+  session_id?: string
+  stop_reason?: string
+  pending_permission?: PendingPermission
+  output?: string
+  output_truncated?: true
+  output_event_path?: string
+  timed_out?: true
+}

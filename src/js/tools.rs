@@ -11,7 +11,13 @@ use super::exit_hooks;
 use super::promise::{settle_json, Json};
 use crate::error::CoreResult;
 use crate::tools::args::{args_of, Args};
-use crate::tools::{answer_permission, events, follow_up, shutdown, spawn, status};
+use std::sync::Arc;
+
+use serde_json::Map;
+
+use super::json::json_of;
+use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
+use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
 
 /// Runs `tool(args)`. Tools may start the daemon, so the exit hooks go first.
 fn run<'env, F, Fut>(env: &'env Env, args: Option<Value>, tool: F) -> Result<PromiseRaw<'env, Json>>
@@ -79,4 +85,60 @@ pub fn shutdown_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<Promis
 )]
 pub fn events_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
     run(env, args, events::events_tool)
+}
+
+/// Status, recent events folded into a snapshot, transcript, tools and permissions.
+#[napi(
+    ts_args_type = "args: InspectToolArgs",
+    ts_return_type = "Promise<InspectResult>"
+)]
+pub fn inspect_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
+    run(env, args, inspect::inspect_tool)
+}
+
+/// Connects `signal` (an AbortSignal) to `flag`: already aborted, or on `abort`.
+fn watch_signal(env: &Env, signal: Object, flag: &Arc<AbortFlag>) -> Result<()> {
+    if signal.get_named_property::<Option<bool>>("aborted")? == Some(true) {
+        flag.abort();
+        return Ok(());
+    }
+    let add: Option<exit_hooks::AddListener> = signal.get_named_property("addEventListener")?;
+    let Some(add) = add else {
+        return Ok(());
+    };
+    let target = flag.clone();
+    let on_abort: Function<(), ()> =
+        env.create_function_from_closure("avenorResultAbort", move |_| {
+            target.abort();
+            Ok(())
+        })?;
+    add.apply(signal, FnArgs::from(("abort", on_abort)))?;
+    Ok(())
+}
+
+/// Waits for a run's final output; `signal` (an AbortSignal) stops the wait at
+/// once with an Error named `AbortError`.
+#[napi(
+    ts_args_type = "args: ResultToolArgs",
+    ts_return_type = "Promise<ResultResult>"
+)]
+pub fn result_tool<'env>(env: &'env Env, args: Option<Object>) -> Result<PromiseRaw<'env, Json>> {
+    exit_hooks::ensure_registered(env)?;
+    let abort = Arc::new(AbortFlag::default());
+    let mut plain = Map::new();
+    if let Some(args) = args {
+        for key in Object::keys(&args)? {
+            if key == "signal" {
+                if let Some(signal) = args.get_named_property::<Option<Object>>("signal")? {
+                    watch_signal(env, signal, &abort)?;
+                }
+            } else if let Some(v) = json_of(args.get_named_property::<Option<Unknown>>(&key)?) {
+                plain.insert(key, v);
+            }
+        }
+    }
+    settle_json(
+        env,
+        async move { run_result_tool(plain, abort).await.map(Some) },
+    )
 }

@@ -52,7 +52,11 @@ fn overlay(mut snapshot: Map<String, Value>, status: &Map<String, Value>) -> Map
     let final_output = status
         .get("final_output")
         .or_else(|| snapshot.get("final_output"))
-        .or_else(|| snapshot.get("assistant_text").filter(|t| t.as_str() != Some("")))
+        .or_else(|| {
+            snapshot
+                .get("assistant_text")
+                .filter(|t| t.as_str() != Some(""))
+        })
         .cloned();
     if let Some(f) = final_output {
         snapshot.insert("final_output".into(), f);
@@ -81,7 +85,12 @@ pub async fn inspect_tool(args: Args) -> CoreResult<Value> {
     }
     let events = events_tool(events_args).await?;
     let mut reducer = RunReducer::new(None, None);
-    for event in events.get("events").and_then(Value::as_array).into_iter().flatten() {
+    for event in events
+        .get("events")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         reducer.apply(event);
     }
     let snapshot = match reducer.snapshot() {

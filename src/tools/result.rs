@@ -57,10 +57,17 @@ impl AbortFlag {
 
 /// The complete output: `result` RPC (exact), else the status preview, else the
 /// inspected snapshot's text. Returns `(output, exact)`.
-async fn final_output(status: &Map<String, Value>, run_id: &str, supervisor: Option<&str>) -> (Option<Value>, bool) {
+async fn final_output(
+    status: &Map<String, Value>,
+    run_id: &str,
+    supervisor: Option<&str>,
+) -> (Option<Value>, bool) {
     if let Some(rt) = status.get("runtime_id").and_then(Value::as_str) {
         if let Ok(target) = get_supervisor_client(supervisor).await {
-            let reply = target.client.call("result", Some(json!({ "runtime_id": rt }))).await;
+            let reply = target
+                .client
+                .call("result", Some(json!({ "runtime_id": rt })))
+                .await;
             target.finish();
             if let Ok(Some(Value::Object(r))) = reply {
                 if let Some(Value::String(text)) = r.get("final_output") {
@@ -83,7 +90,11 @@ async fn final_output(status: &Map<String, Value>, run_id: &str, supervisor: Opt
             let snapshot = i.get("snapshot")?;
             snapshot
                 .get("final_output")
-                .or_else(|| snapshot.get("assistant_text").filter(|t| t.as_str() != Some("")))
+                .or_else(|| {
+                    snapshot
+                        .get("assistant_text")
+                        .filter(|t| t.as_str() != Some(""))
+                })
                 .cloned()
         })
     });
@@ -96,7 +107,12 @@ fn outcome(status: &Map<String, Value>, ready: bool) -> Map<String, Value> {
         out.insert(key.into(), status.get(key).cloned().unwrap_or(Value::Null));
     }
     out.insert("ready".into(), Value::Bool(ready));
-    for key in ["runtime_id", "session_id", "stop_reason", "pending_permission"] {
+    for key in [
+        "runtime_id",
+        "session_id",
+        "stop_reason",
+        "pending_permission",
+    ] {
         if let Some(v) = status.get(key) {
             out.insert(key.into(), v.clone());
         }
@@ -121,7 +137,10 @@ pub async fn result_tool(args: Args, abort: Arc<AbortFlag>) -> CoreResult<Value>
             .await?
             .ok_or_else(|| run_not_found(&run_id))?;
         abort.check()?;
-        let state = status.get("status").and_then(Value::as_str).unwrap_or_default();
+        let state = status
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if TERMINAL.contains(&state) {
             let (output, exact) = final_output(&status, &run_id, supervisor.as_deref()).await;
             let mut out = outcome(&status, true);

@@ -1,0 +1,123 @@
+//! Small raw Node-API helpers for code that lives entirely on the JS thread
+//! (the run observer): references, calls, and promises settled synchronously.
+
+use std::ptr;
+
+use napi::bindgen_prelude::*;
+use napi::{check_status, sys};
+
+/// A strong reference to a JS value, deleted explicitly with `release`.
+pub struct JsRef(sys::napi_ref);
+
+impl JsRef {
+    pub fn new(env: &Env, value: sys::napi_value) -> Result<Self> {
+        let mut r = ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_reference(env.raw(), value, 1, &mut r) })?;
+        Ok(JsRef(r))
+    }
+
+    pub fn get(&self, env: &Env) -> Result<sys::napi_value> {
+        let mut v = ptr::null_mut();
+        check_status!(unsafe { sys::napi_get_reference_value(env.raw(), self.0, &mut v) })?;
+        Ok(v)
+    }
+
+    pub fn release(self, env: &Env) {
+        unsafe { sys::napi_delete_reference(env.raw(), self.0) };
+    }
+}
+
+/// A promise whose outcome is decided later on the JS thread.
+pub struct Deferred(sys::napi_deferred);
+
+impl Deferred {
+    pub fn new(env: &Env) -> Result<(Self, sys::napi_value)> {
+        let mut d = ptr::null_mut();
+        let mut p = ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_promise(env.raw(), &mut d, &mut p) })?;
+        Ok((Deferred(d), p))
+    }
+
+    pub fn resolve(self, env: &Env, value: sys::napi_value) {
+        unsafe { sys::napi_resolve_deferred(env.raw(), self.0, value) };
+    }
+
+    pub fn reject(self, env: &Env, reason: sys::napi_value) {
+        unsafe { sys::napi_reject_deferred(env.raw(), self.0, reason) };
+    }
+}
+
+pub fn null(env: &Env) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    unsafe { sys::napi_get_null(env.raw(), &mut v) };
+    v
+}
+
+pub fn undefined(env: &Env) -> sys::napi_value {
+    let mut v = ptr::null_mut();
+    unsafe { sys::napi_get_undefined(env.raw(), &mut v) };
+    v
+}
+
+pub fn property(env: &Env, object: sys::napi_value, name: &str) -> Result<sys::napi_value> {
+    let key = std::ffi::CString::new(name).map_err(|e| Error::from_reason(e.to_string()))?;
+    let mut v = ptr::null_mut();
+    check_status!(unsafe {
+        sys::napi_get_named_property(env.raw(), object, key.as_ptr(), &mut v)
+    })?;
+    Ok(v)
+}
+
+pub fn type_of(env: &Env, value: sys::napi_value) -> sys::napi_valuetype {
+    let mut t = 0;
+    unsafe { sys::napi_typeof(env.raw(), value, &mut t) };
+    t
+}
+
+pub fn is_truthy(env: &Env, value: sys::napi_value) -> bool {
+    let mut b = ptr::null_mut();
+    let mut out = false;
+    unsafe {
+        sys::napi_coerce_to_bool(env.raw(), value, &mut b);
+        sys::napi_get_value_bool(env.raw(), b, &mut out);
+    }
+    out
+}
+
+/// Calls `f` with `this` and `args`; a thrown exception becomes `Err` and is
+/// cleared, with the thrown value returned in `Err(Some(value))`.
+pub fn call(
+    env: &Env,
+    this: sys::napi_value,
+    f: sys::napi_value,
+    args: &[sys::napi_value],
+) -> std::result::Result<sys::napi_value, Option<sys::napi_value>> {
+    let mut out = ptr::null_mut();
+    let status =
+        unsafe { sys::napi_call_function(env.raw(), this, f, args.len(), args.as_ptr(), &mut out) };
+    if status == sys::Status::napi_ok {
+        return Ok(out);
+    }
+    let mut pending = false;
+    unsafe { sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    if pending {
+        let mut exception = ptr::null_mut();
+        unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+        return Err(Some(exception));
+    }
+    Err(None)
+}
+
+/// Calls method `name` of `object`, if it is a function.
+pub fn call_method(
+    env: &Env,
+    object: sys::napi_value,
+    name: &str,
+    args: &[sys::napi_value],
+) -> std::result::Result<Option<sys::napi_value>, Option<sys::napi_value>> {
+    let f = property(env, object, name).map_err(|_| None)?;
+    if type_of(env, f) != sys::ValueType::napi_function {
+        return Ok(None);
+    }
+    call(env, object, f, args).map(Some)
+}
