@@ -63,3 +63,22 @@ for (const mode of ['close', 'leave-open']) {
     }
   })
 }
+
+test('a process that observes a run and closes the observer exits within 2 s', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { existsSync, mkdtempSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const root = join(here, '..')
+  const sim = ['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync)
+  const dir = mkdtempSync(join(tmpdir(), 'avenor-observe-exit-'))
+  const socket = join(dir, 'ctl.sock')
+  const daemon = spawn(sim, ['stable', '--control-socket', socket], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } })
+  t.teardown(() => {
+    daemon.kill('SIGKILL')
+    rmSync(dir, { recursive: true, force: true })
+  })
+  while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
+  const r = await run(process.execPath, [fixture('observe-then-close.mjs'), socket], 2_000)
+  t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+  t.deepEqual(JSON.parse(r.stdout), { ended: true, final_output: 'chunk 1chunk 2chunk 3end', calls: 6 })
+})

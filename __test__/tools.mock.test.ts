@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { answerPermissionTool, eventsTool, followUpTool, socketsRoot, spawnTool } from '@dougbots/avenor-core'
+import { answerPermissionTool, eventsTool, followUpTool, socketsRoot, spawnTool, statusTool } from '@dougbots/avenor-core'
 import { MockServer, type Handler } from './helpers/mock-server'
 import { useTempHome } from './helpers/sim'
 
@@ -206,5 +206,29 @@ describe('answerPermissionTool (case 32)', () => {
     await expect(answerPermissionTool({ runId: 'rt_8', optionId: 'allow', supervisorId: s.path })).rejects.toThrow(
       'no pending permission request for this run',
     )
+  })
+})
+
+describe('external registry (case 34)', () => {
+  it('an alias never shadows an exact id, and other supervisors see nothing', async () => {
+    let runtime = 0
+    const s = await daemon((req) => {
+      if (req.method === 'spawn') return { result: { runtime_id: `rt_ext_${++runtime}` } }
+      if (req.method === 'status') return { error: { code: -32000, message: 'not found' } }
+      return { result: [] }
+    })
+    const first = await spawnTool({ prompt: 'a', label: 'one', supervisorId: s.path })
+    const second = await spawnTool({ prompt: 'b', label: first.run_id, supervisorId: s.path })
+    expect(second.runtime_id).toBe('rt_ext_2')
+    const found = (await statusTool({ runId: first.run_id, supervisorId: s.path })) as any
+    expect(found).toMatchObject({ run_id: first.run_id, label: 'one', runtime_id: 'rt_ext_1' })
+    const other = await MockServer.start(() => ({ error: { code: -32000, message: 'not found' } }), join(socketsRoot(), 'avenor-mcp-other.sock'))
+    try {
+      const unknown = (await statusTool({ runId: first.run_id, supervisorId: other.path })) as any
+      expect(unknown.runtime_id).toBeUndefined()
+      expect(unknown.label).toBe(first.run_id)
+    } finally {
+      await other.close()
+    }
   })
 })

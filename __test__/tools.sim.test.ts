@@ -185,3 +185,32 @@ describe('an explicit supervisor', () => {
     expect(existsSync(meta)).toBe(false)
   })
 })
+
+describe('registries (cases 35, 37)', () => {
+  it('label collisions never shadow public ids, in lookups and in the list', async () => {
+    const first = await spawnTool({ prompt: 'say one', label: 'shared' })
+    const second = await spawnTool({ prompt: 'say two', label: first.run_id })
+    expect((await statusOf(first.run_id)).runtime_id).toBe(first.runtime_id)
+    expect((await statusOf('shared')).run_id).toBe(first.run_id)
+    const list = (await statusTool({})) as any[]
+    const byRun = new Map(list.map((r) => [r.run_id, r]))
+    expect(byRun.get(first.run_id)).toMatchObject({ runtime_id: first.runtime_id, label: 'shared' })
+    expect(byRun.get(second.run_id)).toMatchObject({ runtime_id: second.runtime_id, label: first.run_id })
+  })
+
+  it('Supervisor.spawn keeps identity and auto_approve across chained follow-ups', async () => {
+    const sup = await Supervisor.get()
+    const info = await sup.spawn({ agent: 'explore', backend: 'pi', dir: '/tmp/original-repo', auto_approve: true, prompt: 'say exit 0' })
+    expect(info).toMatchObject({ agent: 'explore', backend: 'pi', dir: '/tmp/original-repo', autoApprove: true })
+    expect(typeof info.runtimeId).toBe('string')
+    expect(info.sentinelPath).toBe(join(home.home, 'runs', info.runId, 'sentinel.done'))
+    expect(info.eventLogPath).toBe(join(home.home, 'runs', info.runId, 'events.log'))
+    await until(() => statusOf(info.runId), (s) => s.status === 'done')
+    const one = await followUpTool({ runId: info.runId, message: 'say again' })
+    await until(() => statusOf(one.run_id), (s) => s.status === 'done')
+    const two = await followUpTool({ runId: one.run_id, message: 'say and again' })
+    const live = await sup.getClient().status(two.runtime_id)
+    expect(live.auto_approve).toBe(true)
+    expect(live.agent).toBe('explore')
+  })
+})
