@@ -326,6 +326,31 @@ export declare class Supervisor {
 /** Answers a run's pending permission request. */
 export declare function answerPermissionTool(args: AnswerPermissionToolArgs): Promise<{ ok: true }>
 
+/** The release files to fetch. */
+export interface AvenorDownload {
+  version: string
+  asset: string
+  assetUrl: string
+  checksumsUrl: string
+}
+
+/** What `postinstall` should do before fetching anything. */
+export interface AvenorDownloadPlan {
+  /** Messages to warn, without the `[avenor-postinstall]` prefix. */
+  warnings: Array<string>
+  /** Absent when nothing is to be downloaded. */
+  download?: AvenorDownload
+}
+
+/** What became of a downloaded binary. */
+export interface AvenorInstallOutcome {
+  installed: boolean
+  /** Where the binary was written; absent when it was not. */
+  path?: string
+  /** Messages to warn, without the `[avenor-postinstall]` prefix. */
+  warnings: Array<string>
+}
+
 export interface CloseOptions {
   skipShutdown?: boolean
 }
@@ -353,6 +378,14 @@ export declare function getInstallDir(version: string): string
 /** AVENOR_VERSION, npm_package_version, or the version in a package.json. */
 export declare function getVersion(packageJsonPath?: string | undefined | null): string
 
+/**
+ * The second half of postinstall: checks `bytes` (the release asset `asset`)
+ * against `checksums` (the text of `checksums.txt`, `null` when it could not
+ * be fetched) and writes it to `getInstallDir(version)/avenor` with mode 0755,
+ * or refuses on a checksum mismatch. Never throws.
+ */
+export declare function installAvenorBinary(bytes: Uint8Array, checksums: string | undefined | null, version: string, asset: string): AvenorInstallOutcome
+
 /** `<getInstallDir(version)>/avenor`, version defaulting to `getVersion()`. */
 export declare function installerBinaryPath(version?: string | undefined | null): string
 
@@ -360,6 +393,25 @@ export interface IterResult {
   value?: any
   done: boolean
 }
+
+/**
+ * The SHA-256 listed for `asset` in the text of a release's `checksums.txt`
+ * (`<sha256>  <asset>` lines), or `null` when no line names it.
+ */
+export declare function parseChecksums(text: string, asset: string): string | null
+
+/**
+ * The first half of postinstall: skip when `AVENOR_BIN` or `avenor` on PATH is
+ * executable; warn and skip for `AVENOR_SKIP_DOWNLOAD=1`, an unsupported
+ * platform or an invalid version; otherwise name the release files to fetch.
+ */
+export declare function planAvenorDownload(platform: string, arch: string): AvenorDownloadPlan
+
+/**
+ * The release asset built for a Node platform/arch pair
+ * (`process.platform`, `process.arch`), or `null` where avenor ships none.
+ */
+export declare function platformMapping(platform: string, arch: string): string | null
 
 /** Shuts the daemon down and removes the runs' sentinels and event logs. */
 export declare function shutdownTool(args?: ShutdownToolArgs): Promise<{ ok: true; cleaned_up: string[] }>
@@ -385,3 +437,6 @@ export interface SupervisorOptions {
   binaryPath?: string
   callTimeoutMs?: number
 }
+
+/** Whether `bytes` hash (SHA-256) to `expectedHex`, ignoring case. */
+export declare function verifyChecksum(bytes: Uint8Array, expectedHex: string): boolean
