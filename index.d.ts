@@ -521,6 +521,31 @@ export declare class Supervisor {
 /** Answers a run's pending permission request. */
 export declare function answerPermissionTool(args: AnswerPermissionToolArgs): Promise<{ ok: true }>
 
+/** The release files to fetch. */
+export interface AvenorDownload {
+  version: string
+  asset: string
+  assetUrl: string
+  checksumsUrl: string
+}
+
+/** What `postinstall` should do before fetching anything. */
+export interface AvenorDownloadPlan {
+  /** Messages to warn, without the `[avenor-postinstall]` prefix. */
+  warnings: Array<string>
+  /** Absent when nothing is to be downloaded. */
+  download?: AvenorDownload
+}
+
+/** What became of a downloaded binary. */
+export interface AvenorInstallOutcome {
+  installed: boolean
+  /** Where the binary was written; absent when it was not. */
+  path?: string
+  /** Messages to warn, without the `[avenor-postinstall]` prefix. */
+  warnings: Array<string>
+}
+
 export interface CloseOptions {
   skipShutdown?: boolean
 }
@@ -562,6 +587,14 @@ export declare function getVersion(packageJsonPath?: string | undefined | null):
 /** Status, recent events folded into a snapshot, transcript, tools and permissions. */
 export declare function inspectTool(args: InspectToolArgs): Promise<InspectResult>
 
+/**
+ * The second half of postinstall: checks `bytes` (the release asset `asset`)
+ * against `checksums` (the text of `checksums.txt`, `null` when it could not
+ * be fetched) and writes it to `getInstallDir(version)/avenor` with mode 0755,
+ * or refuses on a checksum mismatch. Never throws.
+ */
+export declare function installAvenorBinary(bytes: Uint8Array, checksums: string | undefined | null, version: string, asset: string): AvenorInstallOutcome
+
 /** `<getInstallDir(version)>/avenor`, version defaulting to `getVersion()`. */
 export declare function installerBinaryPath(version?: string | undefined | null): string
 
@@ -577,6 +610,25 @@ export declare function normalizeRunEvent(input: unknown): NormalizedRunEvent | 
 
 /** Starts observing `client` (any object with `events(options)`). */
 export declare function observeRun(client: RunObserverClient, options?: ObserveRunOptions): RunObserver
+
+/**
+ * The SHA-256 listed for `asset` in the text of a release's `checksums.txt`
+ * (`<sha256>  <asset>` lines), or `null` when no line names it.
+ */
+export declare function parseChecksums(text: string, asset: string): string | null
+
+/**
+ * The first half of postinstall: skip when `AVENOR_BIN` or `avenor` on PATH is
+ * executable; warn and skip for `AVENOR_SKIP_DOWNLOAD=1`, an unsupported
+ * platform or an invalid version; otherwise name the release files to fetch.
+ */
+export declare function planAvenorDownload(platform: string, arch: string): AvenorDownloadPlan
+
+/**
+ * The release asset built for a Node platform/arch pair
+ * (`process.platform`, `process.arch`), or `null` where avenor ships none.
+ */
+export declare function platformMapping(platform: string, arch: string): string | null
 
 /** `snapshot` with `event` folded in (a new object; the input is not changed). */
 export declare function reduceRunSnapshot(snapshot: RunSnapshot, event: unknown, limits?: Partial<RunReducerLimits>): RunSnapshot
@@ -633,3 +685,6 @@ export declare function validateThinking(value?: unknown): void
 export declare function validateThinkingForBackend(backend: string, value?: unknown): void
 
 export declare function validateThinkingForBackendResume(backend: string, value?: unknown): void
+
+/** Whether `bytes` hash (SHA-256) to `expectedHex`, ignoring case. */
+export declare function verifyChecksum(bytes: Uint8Array, expectedHex: string): boolean

@@ -6,6 +6,7 @@ pub mod client;
 pub mod discovery;
 pub mod error;
 pub mod events_log;
+pub mod install;
 mod js;
 pub mod jsval;
 pub mod observe;

@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod errors;
 pub mod events;
 pub mod exit_hooks;
+pub mod install;
 pub mod json;
 pub mod observe;
 pub mod observer;
