@@ -124,7 +124,14 @@ module.exports = {
   installerBinaryPath,
 }
 
-if (require.main === module) {
+/** `npm install` run inside this package's own checkout (development), not as a dependency. */
+function isOwnCheckout() {
+  return process.env.npm_lifecycle_event === 'postinstall' && process.env.INIT_CWD === process.cwd()
+}
+
+if (require.main === module && isOwnCheckout()) {
+  // Developing this package: there is no release of the daemon to fetch for it.
+} else if (require.main === module) {
   // Whatever happens, `npm install` must not fail because of this script.
   const report = (error) => {
     warn(`unexpected error: ${describe(error)}`)
