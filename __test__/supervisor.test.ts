@@ -88,6 +88,13 @@ describe('Supervisor', () => {
     expect(typeof (await next.getClient().status())).toBe('object')
   })
 
+  it('drains a chatty daemon\'s output, so a full pipe never blocks its startup', async () => {
+    // 2 MB on each stream before the daemon starts: far beyond a pipe's 64 KiB.
+    const chatty = script(home.home, 'chatty.sh', `head -c 2000000 /dev/zero | tr '\\0' x; head -c 2000000 /dev/zero | tr '\\0' y >&2; exec ${simBinary()} "$@"`)
+    const sup = await Supervisor.get({ binaryPath: chatty })
+    expect(typeof (await sup.getClient().status())).toBe('object')
+  })
+
   it('close({ skipShutdown: true }) still stops the daemon and removes the socket', async () => {
     const sup = await Supervisor.get()
     await sup.close({ skipShutdown: true })

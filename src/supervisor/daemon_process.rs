@@ -132,9 +132,7 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
             if let Some(out) = child.stdout.take() {
                 drain(out, None);
             }
-            if let Some(err) = child.stderr.take() {
-                drain(err, Some(tail));
-            }
+            let stderr_done = child.stderr.take().map(|err| drain(err, Some(tail)));
             let _ = spawned_tx.send(Ok(child.id() as i32));
             let info = match child.wait() {
                 Ok(status) => ExitInfo {
@@ -146,6 +144,12 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
                     signal: None,
                 },
             };
+            // Let the stderr reader catch up before the exit is published, so a
+            // startup failure carries the whole tail. Bounded: a grandchild may
+            // hold the pipe open after the daemon itself is gone.
+            if let Some(done) = stderr_done {
+                let _ = done.recv_timeout(std::time::Duration::from_millis(200));
+            }
             let _ = exit_tx.send(Some(info));
         })?;
     let pid = spawned_rx
@@ -163,7 +167,12 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
     })
 }
 
-fn drain(mut stream: impl Read + Send + 'static, tail: Option<Arc<Mutex<Vec<u8>>>>) {
+/// Reads `stream` to its end on a thread of its own; the receiver hears once it has.
+fn drain(
+    mut stream: impl Read + Send + 'static,
+    tail: Option<Arc<Mutex<Vec<u8>>>>,
+) -> std::sync::mpsc::Receiver<()> {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
     let _ = std::thread::Builder::new()
         .name("avenor-daemon-output".into())
         .spawn(move || {
@@ -179,7 +188,9 @@ fn drain(mut stream: impl Read + Send + 'static, tail: Option<Arc<Mutex<Vec<u8>>
                     t.drain(..excess);
                 }
             }
+            let _ = done_tx.send(());
         });
+    done_rx
 }
 
 impl DaemonProcess {
@@ -274,13 +285,6 @@ mod tests {
         let mut byte = Vec::new();
         ready.read_to_end(&mut byte).unwrap();
         assert_eq!(byte, vec![1]);
-        // The drain thread may lag the exit slightly.
-        for _ in 0..100 {
-            if !launched.process.stderr_tail().is_empty() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
         assert_eq!(launched.process.stderr_tail(), "oops");
     }
 
