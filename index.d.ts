@@ -600,11 +600,6 @@ export declare function installerBinaryPath(version?: string | undefined | null)
 
 export declare function isThinkingLevel(value: unknown): value is ThinkingLevel
 
-export interface IterResult {
-  value?: any
-  done: boolean
-}
-
 /** A normalised run event, or `null` when the input is not an event. */
 export declare function normalizeRunEvent(input: unknown): NormalizedRunEvent | null
 

@@ -9,22 +9,47 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use serde_json::{json, Map, Value};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 pub const EVENT_QUEUE_CAPACITY: usize = 256;
 
+/// An event as the queue holds it: the daemon's params as raw JSON text (made a
+/// JS object by `JSON.parse` on the JS thread, which is quicker than building it
+/// member by member through Node-API), or an event the client made itself.
+#[derive(Debug, Clone)]
+pub enum EventItem {
+    Raw(Box<RawValue>),
+    Built(Value),
+}
+
+impl EventItem {
+    pub fn to_value(&self) -> Value {
+        match self {
+            EventItem::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+            EventItem::Built(v) => v.clone(),
+        }
+    }
+}
+
+impl PartialEq for EventItem {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_value() == other.to_value()
+    }
+}
+
 /// What a reader gets without waiting.
 #[derive(Debug, PartialEq)]
 pub enum Take {
-    Event(Value),
+    Event(EventItem),
     Ended,
     /// Nothing queued: wait on this receiver (`None` = ended or cancelled).
     Wait(WaitTicket),
 }
 
 #[derive(Debug)]
-pub struct WaitTicket(pub oneshot::Receiver<Option<Value>>);
+pub struct WaitTicket(pub oneshot::Receiver<Option<EventItem>>);
 
 impl PartialEq for WaitTicket {
     fn eq(&self, _: &Self) -> bool {
@@ -39,16 +64,16 @@ pub struct EventQueue {
 
 #[derive(Default)]
 struct QueueState {
-    items: VecDeque<Value>,
+    items: VecDeque<EventItem>,
     dropped: u64,
     /// Waiting readers, oldest first, tagged with their iterator id.
-    waiters: VecDeque<(u64, oneshot::Sender<Option<Value>>)>,
+    waiters: VecDeque<(u64, oneshot::Sender<Option<EventItem>>)>,
     ended: bool,
 }
 
 impl QueueState {
     /// Hands `event` to the oldest live waiter, or queues it; false when full.
-    fn deliver(&mut self, mut event: Value) -> bool {
+    fn deliver(&mut self, mut event: EventItem) -> bool {
         while let Some((_, tx)) = self.waiters.pop_front() {
             match tx.send(Some(event)) {
                 Ok(()) => return true,
@@ -75,7 +100,7 @@ impl EventQueue {
     }
 
     /// Adds one event from the daemon (or a pseudo-event of the client).
-    pub fn push(&self, event: Map<String, Value>) {
+    pub fn push(&self, event: EventItem) {
         let mut state = self.lock();
         if state.ended {
             return;
@@ -84,9 +109,9 @@ impl EventQueue {
         if state.dropped > 0 && state.has_room() {
             let lagged = json!({"event": "client.lagged", "dropped_count": state.dropped});
             state.dropped = 0;
-            state.deliver(lagged);
+            state.deliver(EventItem::Built(lagged));
         }
-        if !state.deliver(Value::Object(event)) {
+        if !state.deliver(event) {
             state.dropped += 1;
         }
     }
@@ -106,7 +131,7 @@ impl EventQueue {
     }
 
     /// Takes a queued event without waiting.
-    pub fn try_take(&self) -> Option<Value> {
+    pub fn try_take(&self) -> Option<EventItem> {
         self.lock().items.pop_front()
     }
 
@@ -148,8 +173,12 @@ impl EventQueue {
 mod tests {
     use super::*;
 
-    fn ev(name: &str) -> Map<String, Value> {
-        json!({ "event": name }).as_object().unwrap().clone()
+    fn ev(name: &str) -> EventItem {
+        EventItem::Built(json!({ "event": name }))
+    }
+
+    fn take_value(q: &EventQueue) -> Option<Value> {
+        q.try_take().map(|e| e.to_value())
     }
 
     #[test]
@@ -160,15 +189,15 @@ mod tests {
         }
         assert_eq!(q.len(), 256);
         for i in 0..256 {
-            assert_eq!(q.try_take(), Some(json!({"event": format!("e{i}")})));
+            assert_eq!(take_value(&q), Some(json!({"event": format!("e{i}")})));
         }
         q.push(ev("trigger"));
         assert_eq!(
-            q.try_take(),
+            take_value(&q),
             Some(json!({"event": "client.lagged", "dropped_count": 1}))
         );
-        assert_eq!(q.try_take(), Some(json!({"event": "trigger"})));
-        assert_eq!(q.try_take(), None);
+        assert_eq!(take_value(&q), Some(json!({"event": "trigger"})));
+        assert_eq!(take_value(&q), None);
     }
 
     #[test]
@@ -181,7 +210,7 @@ mod tests {
         q.push(ev("y"));
         // One slot: the notice takes it, and "y" is counted as dropped too.
         let mut last = None;
-        while let Some(e) = q.try_take() {
+        while let Some(e) = take_value(&q) {
             last = Some(e);
         }
         assert_eq!(
@@ -190,7 +219,7 @@ mod tests {
         );
         q.push(ev("z"));
         assert_eq!(
-            q.try_take(),
+            take_value(&q),
             Some(json!({"event": "client.lagged", "dropped_count": 1}))
         );
     }
@@ -202,13 +231,13 @@ mod tests {
         let Take::Wait(b) = q.take(2) else { panic!() };
         let Take::Wait(c) = q.take(2) else { panic!() };
         q.push(ev("first"));
-        assert_eq!(a.0.await.unwrap(), Some(json!({"event": "first"})));
+        assert_eq!(a.0.await.unwrap(), Some(ev("first")));
         q.release(2);
         assert_eq!(b.0.await.unwrap(), None);
         assert_eq!(c.0.await.unwrap(), None);
         q.push(ev("kept"));
         q.end();
-        assert_eq!(q.take(3), Take::Event(json!({"event": "kept"})));
+        assert_eq!(q.take(3), Take::Event(ev("kept")));
         assert_eq!(q.take(3), Take::Ended);
         q.push(ev("late"));
         assert_eq!(q.take(3), Take::Ended);

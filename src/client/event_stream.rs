@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
-use super::{ControlClient, Take};
+use super::{ControlClient, EventItem, Take};
 use crate::error::CoreResult;
 
 pub struct EventStream {
@@ -18,7 +18,7 @@ pub struct EventStream {
 
 /// What `next()` can answer without waiting.
 pub enum NextStep {
-    Item(Value),
+    Item(EventItem),
     Done,
     /// Needs the async path (subscribe first, or wait for an event).
     Wait,
@@ -55,7 +55,7 @@ impl EventStream {
 
     /// The next event, or `None` when stopped or the connection ended. A failed
     /// subscribe rejects this call and finishes the iterator.
-    pub async fn next(&self) -> CoreResult<Option<Value>> {
+    pub async fn next(&self) -> CoreResult<Option<EventItem>> {
         if self.finished.load(Ordering::SeqCst) {
             return Ok(None);
         }

@@ -2,12 +2,13 @@
 //! lines the daemon sends. Lines have no size limit (a `result` reply can carry
 //! megabytes) and unparsable lines are ignored, as the original client did.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use crate::error::{CoreError, RpcError};
-use crate::jsval::{is_truthy, is_truthy_opt, to_number};
+use crate::jsval::{is_truthy, to_number};
 
 #[derive(Serialize)]
 struct Request<'a> {
@@ -32,48 +33,88 @@ pub fn encode_request(id: u64, method: &str, params: Option<&Value>) -> Vec<u8> 
 }
 
 /// What one incoming line means to the client.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub enum Incoming {
     /// A reply to call `id`: its `result` (absent → `None`) or its error.
     Reply {
         id: u64,
         outcome: Result<Option<Value>, CoreError>,
     },
-    /// An `event` notification's params.
-    Event(Map<String, Value>),
+    /// An `event` notification's params (an object), as raw JSON text.
+    Event(Box<RawValue>),
     /// Anything else: unparsable, unknown notification, non-integer id.
     Ignored,
 }
 
+impl PartialEq for Incoming {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Incoming::Reply { id: a, outcome: x }, Incoming::Reply { id: b, outcome: y }) => {
+                a == b && x == y
+            }
+            (Incoming::Event(a), Incoming::Event(b)) => a.get() == b.get(),
+            (Incoming::Ignored, Incoming::Ignored) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The members of an incoming message the client looks at, left unparsed
+/// (event params are handed to JS as text; only replies are parsed further).
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    method: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    params: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    error: Option<&'a RawValue>,
+}
+
+fn parse(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
 /// Classifies one line (without its terminator).
 pub fn classify_line(line: &[u8]) -> Incoming {
-    let Ok(Value::Object(mut msg)) = serde_json::from_slice::<Value>(line) else {
+    let Ok(text) = std::str::from_utf8(line) else {
         return Incoming::Ignored;
     };
-    match msg.get("id") {
-        Some(id) if !id.is_null() => {
+    // serde would also read a struct from a JSON array; only objects are messages.
+    if !text.trim_start().starts_with('{') {
+        return Incoming::Ignored;
+    }
+    let Ok(msg) = serde_json::from_str::<Envelope>(text) else {
+        return Incoming::Ignored;
+    };
+    let id = msg.id.map(parse).filter(|id| !id.is_null());
+    match id {
+        Some(id) => {
             // The original matched replies by `Number(id)`.
-            let n = to_number(id);
+            let n = to_number(&id);
             if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
                 return Incoming::Ignored;
             }
-            let outcome = match msg.remove("error") {
+            let outcome = match msg.error.map(parse) {
                 Some(err) if is_truthy(&err) => Err(rpc_error(err)),
-                _ => Ok(msg.remove("result")),
+                _ => Ok(msg.result.map(parse)),
             };
             Incoming::Reply {
                 id: n as u64,
                 outcome,
             }
         }
-        _ => {
-            if msg.get("method").and_then(Value::as_str) != Some("event")
-                || !is_truthy_opt(msg.get("params"))
-            {
-                return Incoming::Ignored;
-            }
-            match msg.remove("params") {
-                Some(Value::Object(params)) => Incoming::Event(params),
+        None => {
+            let is_event = msg.method.map(parse).as_ref().and_then(Value::as_str) == Some("event");
+            match msg.params {
+                // A truthy non-object params has nothing to copy: ignored.
+                Some(params) if is_event && params.get().starts_with('{') => {
+                    Incoming::Event(params.to_owned())
+                }
                 _ => Incoming::Ignored,
             }
         }
@@ -175,10 +216,19 @@ mod tests {
 
     #[test]
     fn events_and_noise() {
+        match classify_line(br#"{"jsonrpc":"2.0","method":"event","params":{"event":"x"}}"#) {
+            Incoming::Event(raw) => assert_eq!(raw.get(), r#"{"event":"x"}"#),
+            other => panic!("unexpected {other:?}"),
+        }
         assert_eq!(
-            classify_line(br#"{"jsonrpc":"2.0","method":"event","params":{"event":"x"}}"#),
-            Incoming::Event(json!({"event":"x"}).as_object().unwrap().clone())
+            classify_line(br#"{"method":"event","params":7}"#),
+            Incoming::Ignored
         );
+        assert_eq!(
+            classify_line(br#"{"method":"event","params":null}"#),
+            Incoming::Ignored
+        );
+        assert_eq!(classify_line(br#"[1,2]"#), Incoming::Ignored);
         assert_eq!(classify_line(b"not json"), Incoming::Ignored);
         assert_eq!(classify_line(b""), Incoming::Ignored);
         assert_eq!(

@@ -20,7 +20,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 
 use crate::error::{CoreError, CoreResult};
-pub use event_queue::{Take, EVENT_QUEUE_CAPACITY};
+pub use event_queue::{EventItem, Take, EVENT_QUEUE_CAPACITY};
 pub use event_stream::{EventStream, NextStep};
 use framing::{classify_line, encode_request, read_line, Incoming};
 use routing::PendingCalls;
@@ -99,16 +99,14 @@ async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {
         match read_line(&mut reader, &mut line).await {
             Ok(true) => match classify_line(&line) {
                 Incoming::Reply { id, outcome } => shared.pending.resolve(id, outcome),
-                Incoming::Event(event) => shared.events.push(event),
+                Incoming::Event(event) => shared.events.push(EventItem::Raw(event)),
                 Incoming::Ignored => {}
             },
             Ok(false) => break,
             Err(e) => {
                 if !shared.closed.load(Ordering::SeqCst) {
                     let event = json!({"event": "protocol-error", "message": os_error::describe(&e, "read", None)});
-                    if let Value::Object(event) = event {
-                        shared.events.push(event);
-                    }
+                    shared.events.push(EventItem::Built(event));
                 }
                 break;
             }

@@ -2,26 +2,74 @@
 //! `[Symbol.asyncIterator]` returning itself (core-spec §4.3). `next` answers
 //! from the queue synchronously when it can, and crosses to Tokio only to wait.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
+use napi::{check_status, sys};
 use napi_derive::napi;
 use serde_json::Value;
 
 use super::client::ClientHandle;
 use super::promise::settle;
-use crate::client::{EventStream, NextStep};
+use super::raw::{self, JsRef};
+use crate::client::{EventItem, EventStream, NextStep};
 
-#[napi(object)]
-pub struct IterResult {
-    pub value: Option<Value>,
-    pub done: bool,
+thread_local! {
+    /// `JSON.parse` of the env last seen on this thread.
+    static JSON_PARSE: RefCell<Option<(sys::napi_env, JsRef)>> = const { RefCell::new(None) };
+}
+
+/// `JSON.parse(text)`, with the function looked up once per env.
+fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
+    let cached = JSON_PARSE.with_borrow(|c| match c {
+        Some((e, r)) if *e == env.raw() => r.get(env).ok(),
+        _ => None,
+    });
+    let parse = match cached {
+        Some(f) => f,
+        None => {
+            let json = raw::property(env, env.get_global()?.raw(), "JSON")?;
+            let f = raw::property(env, json, "parse")?;
+            JSON_PARSE.set(Some((env.raw(), JsRef::new(env, f)?)));
+            f
+        }
+    };
+    let text = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), text)? };
+    raw::call(env, raw::undefined(env), parse, &[text])
+        .map_err(|_| Error::from_reason("JSON.parse failed on an event"))
+}
+
+/// `{ value, done }` for the async-iterator protocol.
+pub struct IterResult(Option<EventItem>);
+
+impl ToNapiValue for IterResult {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        let env = Env::from_raw(env);
+        let done = val.0.is_none();
+        let value = match &val.0 {
+            Some(EventItem::Raw(text)) => json_parse(&env, text.get())?,
+            Some(EventItem::Built(v)) => unsafe {
+                <&Value as ToNapiValue>::to_napi_value(env.raw(), v)?
+            },
+            None => raw::undefined(&env),
+        };
+        let mut object = std::ptr::null_mut();
+        check_status!(unsafe { sys::napi_create_object(env.raw(), &mut object) })?;
+        let done = unsafe { bool::to_napi_value(env.raw(), done)? };
+        check_status!(unsafe {
+            sys::napi_set_named_property(env.raw(), object, c"value".as_ptr(), value)
+        })?;
+        check_status!(unsafe {
+            sys::napi_set_named_property(env.raw(), object, c"done".as_ptr(), done)
+        })?;
+        Ok(object)
+    }
 }
 
 impl IterResult {
-    fn of(value: Option<Value>) -> Self {
-        let done = value.is_none();
-        IterResult { value, done }
+    fn of(item: Option<EventItem>) -> Self {
+        IterResult(item)
     }
 }
 
