@@ -236,6 +236,17 @@ pub fn first_non_empty_str<'a>(
     keys.iter().find_map(|k| non_empty_str(obj, k))
 }
 
+/// The non-empty strings of a JSON array (a `children` list), as an array.
+pub fn non_empty_strings(items: &[Value]) -> Value {
+    Value::Array(
+        items
+            .iter()
+            .filter(|c| c.as_str().is_some_and(|s| !s.is_empty()))
+            .cloned()
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -192,12 +192,7 @@ fn copy_common(obj: &Map<String, Value>, out: &mut Map<String, Value>) {
     }
     copy_strings(&DETAILS, out);
     if let Some(Value::Array(items)) = obj.get("children") {
-        let children = items
-            .iter()
-            .filter(|c| c.as_str().is_some_and(|s| !s.is_empty()))
-            .cloned()
-            .collect();
-        out.insert("children".into(), Value::Array(children));
+        out.insert("children".into(), crate::jsval::non_empty_strings(items));
     }
     copy_strings(&[("event_path", &["event_path", "on_event"])], out);
     if let Some(usage) = obj.get("usage").filter(|v| v.is_object()) {

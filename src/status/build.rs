@@ -107,12 +107,7 @@ pub fn build_status(
     );
     if let Some(Value::Array(items)) = live.get("children") {
         // Kept when the daemon sends an array, even an empty one.
-        let children = items
-            .iter()
-            .filter(|c| c.as_str().is_some_and(|s| !s.is_empty()))
-            .cloned()
-            .collect();
-        out.insert("children".into(), Value::Array(children));
+        out.insert("children".into(), crate::jsval::non_empty_strings(items));
     }
     if let Some(pid) = live.get("pid").filter(|v| v.is_number()) {
         out.insert("pid".into(), pid.clone());

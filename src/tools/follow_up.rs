@@ -4,10 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use super::args::{new_run_id, string, supervisor_id, text, Args};
-use super::resolve::find_run;
+use super::resolve::{find_run, live_status};
 use super::spawn::spawn_external;
 use super::supervisor_client::{get_supervisor_client, SupervisorClient};
-use crate::client::ControlClient;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::validate::validate_run_id;
 use crate::runs::paths::run_paths;
@@ -18,16 +17,6 @@ use crate::supervisor::run_spawn::{spawn_run, SpawnMetadata};
 
 pub const NO_SESSION: &str = "run has no session to resume";
 pub const CONFLICT: &str = "run is not resumable: session_id_conflict";
-
-async fn live_status(client: &ControlClient, runtime_id: &str) -> Option<Map<String, Value>> {
-    match client
-        .call("status", Some(json!({ "runtime_id": runtime_id })))
-        .await
-    {
-        Ok(Some(Value::Object(m))) => Some(m),
-        _ => None,
-    }
-}
 
 fn non_empty(s: Option<&str>) -> Option<String> {
     s.filter(|v| !v.is_empty()).map(str::to_string)

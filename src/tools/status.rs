@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::args::{string, supervisor_id, text, Args};
+use super::resolve::live_status;
 use super::supervisor_client::{get_supervisor_client, SupervisorClient};
 use crate::client::ControlClient;
 use crate::error::CoreResult;
@@ -77,16 +78,6 @@ impl Registry<'_> {
                 retain_live_identity(stored, live);
             }
         }
-    }
-}
-
-async fn live_status(client: &ControlClient, runtime_id: &str) -> Option<Map<String, Value>> {
-    match client
-        .call("status", Some(json!({ "runtime_id": runtime_id })))
-        .await
-    {
-        Ok(Some(Value::Object(m))) => Some(m),
-        _ => None,
     }
 }
 
