@@ -2,6 +2,7 @@
 // Under `cargo test` napi-derive registers nothing, so these items look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+pub mod broker;
 pub mod client;
 pub mod discovery;
 pub mod errors;
@@ -9,4 +10,6 @@ pub mod events;
 pub mod exit_hooks;
 pub mod promise;
 pub mod supervisor;
+pub mod tool_call;
 pub mod tools;
+pub mod workflow;
