@@ -101,6 +101,7 @@ fn start(
 fn use_client(env: &Env, pair: Unknown, call: ClientCall) -> Raw {
     match call_and_close(env, pair, call) {
         Ok(p) => p,
+        // Only fails with a JS exception pending, which then rejects the promise.
         Err(e) => rejected(env, e).unwrap_or(Raw(std::ptr::null_mut())),
     }
 }
@@ -125,7 +126,9 @@ fn call_and_close(env: &Env, pair: Unknown, call: ClientCall) -> Result<Raw> {
         Some(method_of(&client, "close")?)
     };
     let close = close_method.as_ref().map(|m| m.bind(client)).transpose()?;
-    let outcome = match invoke(&client, &call) {
+    let called =
+        method_of(&client, call.method).and_then(|m| reflect_apply(env, m, client, call.args));
+    let outcome = match called {
         Ok(v) => resolved::<Unknown>(env, v)?,
         Err(e) => PromiseRaw::<Unknown>::reject(env, e)?,
     };
@@ -133,19 +136,25 @@ fn call_and_close(env: &Env, pair: Unknown, call: ClientCall) -> Result<Raw> {
         None => Ok(Raw(outcome.raw())),
         Some(close) => {
             // `promise.finally(client.close)`: exactly one close, success or failure.
-            let finally: Function<'_, Function<'_, (), Unknown>, Raw> =
-                outcome.get_named_property("finally")?;
-            finally.apply(outcome, close)
+            let finally: Unknown = outcome.get_named_property("finally")?;
+            let mut args = env.create_array(1)?;
+            args.set(0, close)?;
+            reflect_apply(env, finally, outcome, args)
         }
     }
 }
 
-/// `client[call.method](...call.args)`, with `this` = client.
-fn invoke(client: &Object, call: &ClientCall) -> Result<Raw> {
-    let method = method_of(client, call.method)?;
-    let apply: Function<'_, FnArgs<(Object, Vec<Value>)>, Raw> =
-        method.get_named_property("apply")?;
-    apply.apply(method, FnArgs::from((*client, call.args.clone())))
+/// `Reflect.apply(f, this, args)`. Unlike `Function::apply`, a JS throw comes
+/// back as an error holding the thrown value, with no exception left pending.
+fn reflect_apply<F: ToNapiValue, T: ToNapiValue, A: ToNapiValue>(
+    env: &Env,
+    f: F,
+    this: T,
+    args: A,
+) -> Result<Raw> {
+    let reflect: Object = env.get_global()?.get_named_property("Reflect")?;
+    let apply: Function<'_, FnArgs<(F, T, A)>, Raw> = reflect.get_named_property("apply")?;
+    apply.call(FnArgs::from((f, this, args)))
 }
 
 fn method_of<'env>(client: &Object<'env>, name: &str) -> Result<Function<'env, (), Unknown<'env>>> {
@@ -160,9 +169,10 @@ fn type_error(message: String) -> Error {
 
 /// `Promise.resolve(value)`: adopts a promise or thenable, wraps anything else.
 fn resolved<'env, T: FromNapiValue>(env: &'env Env, value: Raw) -> Result<PromiseRaw<'env, T>> {
-    let ctor: Function<'_, Unknown, Unknown> = env.get_global()?.get_named_property("Promise")?;
-    let resolve: Function<'_, Raw, PromiseRaw<'env, T>> = ctor.get_named_property("resolve")?;
-    resolve.apply(ctor, value)
+    let ctor: Unknown = env.get_global()?.get_named_property("Promise")?;
+    let resolve: Unknown = Object::from_raw(env.raw(), ctor.raw()).get_named_property("resolve")?;
+    let promise = reflect_apply(env, resolve, ctor, vec![value])?;
+    Ok(PromiseRaw::new(env.raw(), promise.0))
 }
 
 fn rejected(env: &Env, e: Error) -> Result<Raw> {
