@@ -409,6 +409,153 @@ export interface ResultResult {
   timed_out?: true
 }
 
+export interface AskToolArgs {
+  toRunId: string
+  message: string
+  supervisorId?: string
+}
+
+export interface AskResult {
+  reply: string
+  from_run_id: string
+}
+
+export interface PeerEntry {
+  run_id: string
+  label?: string
+  status?: string
+  backend?: string
+  model?: string
+  dir?: string
+  [key: string]: unknown
+}
+
+export interface PeersToolArgs {
+  supervisorId?: string
+}
+
+export interface PeersResult {
+  peers: PeerEntry[]
+}
+
+export interface CancelToolArgs {
+  messageId: string
+  supervisorId?: string
+}
+
+export interface CancelResult {
+  cancelled: true
+}
+
+export interface BrokerReceiveArgs {
+  supervisorId?: string
+}
+
+export interface InboundAsk {
+  from_run_id: string
+  message_id: string
+  message: string
+  role?: string
+}
+
+export interface BrokerReceiveResult {
+  asks: InboundAsk[]
+}
+
+export interface BrokerReplyArgs {
+  toRunId: string
+  replyTo: string
+  message: string
+  supervisorId?: string
+}
+
+export interface BrokerReplyResult {
+  ok: true
+}
+
+/** The daemon's result object, returned unchanged. */
+export type WorkflowToolResult = any
+
+export interface WorkflowStatusToolArgs {
+  workflowId: string
+  supervisorId?: string
+}
+
+export interface WorkflowWaitToolArgs {
+  workflowId: string
+  /** `30`, `30s`, `5m`, `1h`; default 30 s. */
+  timeout?: string
+  supervisorId?: string
+}
+
+export interface WorkflowInspectToolArgs {
+  workflowId: string
+  supervisorId?: string
+}
+
+export interface WorkflowEventsToolArgs {
+  workflowId: string
+  afterSeq?: number
+  limit?: number
+  supervisorId?: string
+}
+
+export type WorkflowCompleteToolArgs = WorkflowCompleteParams & { supervisorId?: string }
+
+export type WorkflowGateToolArgs = WorkflowGateParams & { supervisorId?: string }
+
+export interface WorkflowControllerStatusToolArgs {
+  /** Without it the result is the controller list. */
+  controllerId?: string
+  supervisorId?: string
+}
+
+export interface WorkflowControllerListToolArgs {
+  supervisorId?: string
+}
+
+export interface WorkflowControllerCreateToolArgs {
+  controllerId: string
+  maxInflight: number
+  supervisorId?: string
+}
+
+export interface WorkflowControllerEnableToolArgs {
+  controllerId: string
+  supervisorId?: string
+}
+
+export interface WorkflowControllerDisableToolArgs {
+  controllerId: string
+  reason: string
+  supervisorId?: string
+}
+
+/** The client methods the workflow factories call, plus `close`. */
+export type WorkflowClient = Pick<
+  Client,
+  | 'workflowStatus'
+  | 'workflowWait'
+  | 'workflowInspect'
+  | 'workflowEvents'
+  | 'workflowComplete'
+  | 'workflowGate'
+  | 'workflowControllerStatus'
+  | 'workflowControllerList'
+  | 'workflowControllerCreate'
+  | 'workflowControllerEnable'
+  | 'workflowControllerDisable'
+  | 'close'
+>
+
+export interface SupervisorClientHandle {
+  client: WorkflowClient
+  /** When false the tool closes the client after its call. */
+  isSingleton: boolean
+}
+
+export type GetSupervisorClient = (supervisorId: string) => SupervisorClientHandle | Promise<SupervisorClientHandle>
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -521,6 +668,9 @@ export declare class Supervisor {
 /** Answers a run's pending permission request. */
 export declare function answerPermissionTool(args: AnswerPermissionToolArgs): Promise<{ ok: true }>
 
+/** Asks a run and waits for its reply: `{ reply, from_run_id }`. */
+export declare function askTool(args: AskToolArgs): Promise<AskResult>
+
 /** The release files to fetch. */
 export interface AvenorDownload {
   version: string
@@ -546,12 +696,54 @@ export interface AvenorInstallOutcome {
   warnings: Array<string>
 }
 
+/** The pending asks addressed to the supervisor: `{ asks }`. */
+export declare function brokerReceiveTool(args?: BrokerReceiveArgs): Promise<BrokerReceiveResult>
+
+/** Answers an ask addressed to the supervisor: `{ ok: true }`. */
+export declare function brokerReplyTool(args: BrokerReplyArgs): Promise<BrokerReplyResult>
+
+/** Cancels a pending ask by its message id: `{ cancelled: true }`. */
+export declare function cancelTool(args: CancelToolArgs): Promise<CancelResult>
+
 export interface CloseOptions {
   skipShutdown?: boolean
 }
 
 /** A fresh snapshot (from `seed` when given). */
 export declare function createRunSnapshot(seed?: RunSnapshotSeed, limits?: Partial<RunReducerLimits>): RunSnapshot
+
+/** `workflowCompleteTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowCompleteTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowCompleteToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowControllerCreateTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowControllerCreateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerCreateToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowControllerDisableTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowControllerDisableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerDisableToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowControllerEnableTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowControllerEnableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerEnableToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowControllerListTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowControllerListTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerListToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowControllerStatusTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowControllerStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerStatusToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowEventsTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowEventsTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowEventsToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowGateTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowGateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowGateToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowInspectTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowInspectTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowInspectToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowStatusTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowStatusToolArgs) => Promise<WorkflowToolResult>
+
+/** `workflowWaitTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowWaitTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowWaitToolArgs) => Promise<WorkflowToolResult>
 
 /** The reducer's default bounds. */
 export declare const DEFAULT_RUN_REDUCER_LIMITS: RunReducerLimits
@@ -611,6 +803,9 @@ export declare function observeRun(client: RunObserverClient, options?: ObserveR
  * (`<sha256>  <asset>` lines), or `null` when no line names it.
  */
 export declare function parseChecksums(text: string, asset: string): string | null
+
+/** The broker's sessions: `{ peers }`. */
+export declare function peersTool(args?: PeersToolArgs): Promise<PeersResult>
 
 /**
  * The first half of postinstall: skip when `AVENOR_BIN` or `avenor` on PATH is
@@ -683,3 +878,36 @@ export declare function validateThinkingForBackendResume(backend: string, value?
 
 /** Whether `bytes` hash (SHA-256) to `expectedHex`, ignoring case. */
 export declare function verifyChecksum(bytes: Uint8Array, expectedHex: string): boolean
+
+/** Completes a workflow node (`workflow.command` op `complete`). */
+export declare function workflowCompleteTool(args: WorkflowCompleteToolArgs): Promise<WorkflowToolResult>
+
+/** Creates a workflow controller. */
+export declare function workflowControllerCreateTool(args: WorkflowControllerCreateToolArgs): Promise<WorkflowToolResult>
+
+/** Disables a workflow controller (a reason is required). */
+export declare function workflowControllerDisableTool(args: WorkflowControllerDisableToolArgs): Promise<WorkflowToolResult>
+
+/** Enables a workflow controller. */
+export declare function workflowControllerEnableTool(args: WorkflowControllerEnableToolArgs): Promise<WorkflowToolResult>
+
+/** The workflow controllers (`workflow.controller.list`). */
+export declare function workflowControllerListTool(args: WorkflowControllerListToolArgs): Promise<WorkflowToolResult>
+
+/** A controller's status, or without `controllerId` the controller list. */
+export declare function workflowControllerStatusTool(args: WorkflowControllerStatusToolArgs): Promise<WorkflowToolResult>
+
+/** A workflow's events (`workflow.events`). */
+export declare function workflowEventsTool(args: WorkflowEventsToolArgs): Promise<WorkflowToolResult>
+
+/** Operates a workflow gate (`workflow.command` op `gate`). */
+export declare function workflowGateTool(args: WorkflowGateToolArgs): Promise<WorkflowToolResult>
+
+/** A workflow's full record (`workflow.inspect`). */
+export declare function workflowInspectTool(args: WorkflowInspectToolArgs): Promise<WorkflowToolResult>
+
+/** A workflow's status (`workflow.status`). */
+export declare function workflowStatusTool(args: WorkflowStatusToolArgs): Promise<WorkflowToolResult>
+
+/** Waits for a workflow (`workflow.wait`, `timeout_ms` default 30 000). */
+export declare function workflowWaitTool(args: WorkflowWaitToolArgs): Promise<WorkflowToolResult>

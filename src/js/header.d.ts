@@ -408,3 +408,150 @@ export interface ResultResult {
   output_event_path?: string
   timed_out?: true
 }
+
+export interface AskToolArgs {
+  toRunId: string
+  message: string
+  supervisorId?: string
+}
+
+export interface AskResult {
+  reply: string
+  from_run_id: string
+}
+
+export interface PeerEntry {
+  run_id: string
+  label?: string
+  status?: string
+  backend?: string
+  model?: string
+  dir?: string
+  [key: string]: unknown
+}
+
+export interface PeersToolArgs {
+  supervisorId?: string
+}
+
+export interface PeersResult {
+  peers: PeerEntry[]
+}
+
+export interface CancelToolArgs {
+  messageId: string
+  supervisorId?: string
+}
+
+export interface CancelResult {
+  cancelled: true
+}
+
+export interface BrokerReceiveArgs {
+  supervisorId?: string
+}
+
+export interface InboundAsk {
+  from_run_id: string
+  message_id: string
+  message: string
+  role?: string
+}
+
+export interface BrokerReceiveResult {
+  asks: InboundAsk[]
+}
+
+export interface BrokerReplyArgs {
+  toRunId: string
+  replyTo: string
+  message: string
+  supervisorId?: string
+}
+
+export interface BrokerReplyResult {
+  ok: true
+}
+
+/** The daemon's result object, returned unchanged. */
+export type WorkflowToolResult = any
+
+export interface WorkflowStatusToolArgs {
+  workflowId: string
+  supervisorId?: string
+}
+
+export interface WorkflowWaitToolArgs {
+  workflowId: string
+  /** `30`, `30s`, `5m`, `1h`; default 30 s. */
+  timeout?: string
+  supervisorId?: string
+}
+
+export interface WorkflowInspectToolArgs {
+  workflowId: string
+  supervisorId?: string
+}
+
+export interface WorkflowEventsToolArgs {
+  workflowId: string
+  afterSeq?: number
+  limit?: number
+  supervisorId?: string
+}
+
+export type WorkflowCompleteToolArgs = WorkflowCompleteParams & { supervisorId?: string }
+
+export type WorkflowGateToolArgs = WorkflowGateParams & { supervisorId?: string }
+
+export interface WorkflowControllerStatusToolArgs {
+  /** Without it the result is the controller list. */
+  controllerId?: string
+  supervisorId?: string
+}
+
+export interface WorkflowControllerListToolArgs {
+  supervisorId?: string
+}
+
+export interface WorkflowControllerCreateToolArgs {
+  controllerId: string
+  maxInflight: number
+  supervisorId?: string
+}
+
+export interface WorkflowControllerEnableToolArgs {
+  controllerId: string
+  supervisorId?: string
+}
+
+export interface WorkflowControllerDisableToolArgs {
+  controllerId: string
+  reason: string
+  supervisorId?: string
+}
+
+/** The client methods the workflow factories call, plus `close`. */
+export type WorkflowClient = Pick<
+  Client,
+  | 'workflowStatus'
+  | 'workflowWait'
+  | 'workflowInspect'
+  | 'workflowEvents'
+  | 'workflowComplete'
+  | 'workflowGate'
+  | 'workflowControllerStatus'
+  | 'workflowControllerList'
+  | 'workflowControllerCreate'
+  | 'workflowControllerEnable'
+  | 'workflowControllerDisable'
+  | 'close'
+>
+
+export interface SupervisorClientHandle {
+  client: WorkflowClient
+  /** When false the tool closes the client after its call. */
+  isSingleton: boolean
+}
+
+export type GetSupervisorClient = (supervisorId: string) => SupervisorClientHandle | Promise<SupervisorClientHandle>

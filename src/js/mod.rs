@@ -2,6 +2,7 @@
 // Under `cargo test` napi-derive registers nothing, so these items look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+pub mod broker;
 pub mod client;
 pub mod discovery;
 pub mod errors;
@@ -15,4 +16,6 @@ pub mod policy;
 pub mod promise;
 pub mod raw;
 pub mod supervisor;
+pub mod tool_call;
 pub mod tools;
+pub mod workflow;

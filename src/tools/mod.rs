@@ -2,6 +2,7 @@
 
 pub mod answer_permission;
 pub mod args;
+pub mod broker;
 pub mod events;
 pub mod follow_up;
 pub mod inspect;
@@ -11,3 +12,4 @@ pub mod shutdown;
 pub mod spawn;
 pub mod status;
 pub mod supervisor_client;
+pub mod workflow;

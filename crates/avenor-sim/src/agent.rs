@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
+use crate::broker::{Outcome, SUPERVISOR};
 use crate::permission::{self, Answer, FileOutcome, Pending, Resolver};
 use crate::runtime::{Abort, Runtime};
 use crate::script::{self, Directive};
@@ -181,6 +182,8 @@ impl Turn<'_> {
                     "total_tokens": input + output,
                 }));
             }
+            Directive::Ask(question) => self.ask(&question).await?,
+            Directive::Answer(reply) => self.answer(&reply).await?,
             Directive::Invalid(message) => {
                 let mut f = Map::new();
                 f.insert("source".into(), "prompt".into());
@@ -198,6 +201,45 @@ impl Turn<'_> {
         f.insert("content".into(), text_content(&text));
         f.insert("session_update".into(), "agent_message_chunk".into());
         self.rt.emit("agent.message_chunk", f);
+    }
+
+    /// Asks the supervisor and says the reply (`(cancelled)` after broker_cancel).
+    async fn ask(&mut self, question: &str) -> Result<(), TurnEnd> {
+        let rt = self.rt;
+        let (id, rx) = rt.broker.ask(&rt.id, SUPERVISOR, question, "agent");
+        let outcome = tokio::select! {
+            o = rx => o,
+            a = wait_abort(&mut self.abort, rt) => {
+                rt.broker.withdraw(&id);
+                return Err(TurnEnd::Aborted(a));
+            }
+        };
+        let said = match outcome {
+            Ok(Outcome::Reply { message, .. }) => message,
+            Ok(Outcome::Cancelled) | Err(_) => "(cancelled)".to_string(),
+        };
+        self.chunk(said);
+        Ok(())
+    }
+
+    /// Waits for the oldest ask addressed to this runtime, says its question and
+    /// answers it with `reply`.
+    async fn answer(&mut self, reply: &str) -> Result<(), TurnEnd> {
+        let rt = self.rt;
+        let mut added = rt.broker.added();
+        loop {
+            added.borrow_and_update();
+            if let Some(ask) = rt.broker.take_for(&rt.id) {
+                let question = ask.message.clone();
+                ask.answer(&rt.id, reply);
+                self.chunk(question);
+                return Ok(());
+            }
+            tokio::select! {
+                _ = added.changed() => {}
+                a = wait_abort(&mut self.abort, rt) => return Err(TurnEnd::Aborted(a)),
+            }
+        }
     }
 
     fn tool(&mut self, title: &str) {

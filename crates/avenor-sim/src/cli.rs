@@ -32,6 +32,8 @@ pub struct Config {
     pub max_runtimes: i64,
     pub max_tree_budget: i64,
     pub dispatch: Dispatch,
+    /// How long `broker_ask` waits for an answer; zero waits without limit.
+    pub ask_timeout: Duration,
 }
 
 /// Why parsing stopped; both end with exit status 1.
@@ -54,6 +56,8 @@ pub const USAGE: &str = "Usage: avenor-sim stable --control-socket <path> [flags
     \tgraceful shutdown wait for runtimes; 0 waits without limit (default 10s)
   -parked-timeout duration
     \tend parked runtimes after this long; 0 keeps them (default 30m0s)
+  -ask-timeout duration
+    \ta broker_ask without an answer answers timeout after this long; 0 waits without limit (default 0s)
   -max-runtimes int
     \tlimit on active (non-parked, non-ended) runtimes (default 16)
   -max-tree-budget int
@@ -80,7 +84,8 @@ fn flag_kind(name: &str) -> Option<Kind> {
         | "shutdown-timeout"
         | "parked-timeout"
         | "permission-claim-timeout"
-        | "lease-sweep-interval" => Kind::Dur,
+        | "lease-sweep-interval"
+        | "ask-timeout" => Kind::Dur,
         "max-runtimes" | "max-tree-budget" | "idempotency-capacity" => Kind::Int,
         "http-debug" => Kind::Bool,
         _ => return None,
@@ -101,6 +106,7 @@ pub fn parse(args: &[String], env_dispatch: Option<&str>) -> Result<Config, CliE
         max_runtimes: 16,
         max_tree_budget: 64,
         dispatch: Dispatch::Sequential,
+        ask_timeout: Duration::ZERO,
     };
     if let Some(d) = env_dispatch.filter(|d| !d.is_empty()) {
         cfg.dispatch = Dispatch::parse(d).ok_or_else(|| {
@@ -155,6 +161,7 @@ pub fn parse(args: &[String], env_dispatch: Option<&str>) -> Result<Config, CliE
                     "idle-timeout" => cfg.idle_timeout = d,
                     "shutdown-timeout" => cfg.shutdown_timeout = d,
                     "parked-timeout" => cfg.parked_timeout = d,
+                    "ask-timeout" => cfg.ask_timeout = d,
                     _ => {}
                 }
             }
@@ -277,6 +284,7 @@ mod tests {
                 "--max-runtimes",
                 "3",
                 "--dispatch=concurrent",
+                "--ask-timeout=250ms",
             ]),
             None,
         )
@@ -285,6 +293,7 @@ mod tests {
         assert_eq!(c.idle_timeout, Duration::from_secs(1800));
         assert_eq!(c.max_runtimes, 3);
         assert_eq!(c.dispatch, Dispatch::Concurrent);
+        assert_eq!(c.ask_timeout, Duration::from_millis(250));
     }
 
     #[test]

@@ -2,11 +2,14 @@
 //! See README.md for flags, environment switches and the scripted-agent directives.
 
 mod agent;
+mod broker;
+mod broker_methods;
 mod cli;
 mod conn;
 mod events;
 mod lifecycle;
 mod methods;
+mod params;
 mod permission;
 mod rpc;
 mod runtime;
@@ -17,6 +20,7 @@ mod spawn;
 mod startup;
 mod subscription;
 mod util;
+mod workflow;
 mod writer;
 
 use std::sync::Arc;

@@ -83,6 +83,10 @@ pub async fn dispatch(
             Ok(json!({ "accepted": true }))
         }
         "answer_permission" => answer_permission(sup, conn, params),
+        m if m.starts_with("broker_") => {
+            crate::broker_methods::dispatch(sup, conn, m, params).await
+        }
+        m if m.starts_with("workflow.") => crate::workflow::dispatch(sup, m, params).await,
         _ => Err(RpcError::new(rpc::METHOD_NOT_FOUND, "method not found")),
     }
 }
@@ -107,7 +111,7 @@ fn required_text(params: &Value) -> Result<String, RpcError> {
 }
 
 /// Reads an optional integer param; wrong types are -32602 with a decoder-style detail.
-fn int_param(params: &Value, key: &str) -> Result<i64, RpcError> {
+pub(crate) fn int_param(params: &Value, key: &str) -> Result<i64, RpcError> {
     match params.get(key) {
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {

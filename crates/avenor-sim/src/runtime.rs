@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
+use crate::broker::Broker;
 use crate::events::{EventLog, PREVIEW_CODE_POINTS};
 use crate::permission::{self, Answer, Pending, Resolver};
 use crate::rpc::RpcError;
@@ -107,6 +108,8 @@ pub struct Runtime {
     pub info: RuntimeInfo,
     pub events: EventLog,
     pub hub: Arc<Hub>,
+    /// Where the agent's `ask`/`answer` directives meet the control plane.
+    pub broker: Arc<Broker>,
     st: Mutex<RtState>,
     /// Wakes the lifecycle task when parked or backing off (prompt queued, cancel).
     pub wake: Notify,
@@ -128,6 +131,7 @@ impl Runtime {
         info: RuntimeInfo,
         events: EventLog,
         hub: Arc<Hub>,
+        broker: Arc<Broker>,
         timeout: Option<std::time::Duration>,
     ) -> Runtime {
         Runtime {
@@ -137,6 +141,7 @@ impl Runtime {
             info,
             events,
             hub,
+            broker,
             st: Mutex::new(RtState {
                 stage: Stage::Starting,
                 phase: String::new(),

@@ -15,6 +15,10 @@ pub enum Directive {
     Exit(i32),
     CrashDaemon(i32),
     Usage(u64, u64),
+    /// Ask the supervisor through the broker and say its reply.
+    Ask(String),
+    /// Wait for an ask addressed to this runtime, say it, and reply with the text.
+    Answer(String),
     /// Plain (non-script) prompt: reply `echo: <prompt>`.
     Echo(String),
     /// A later clause that could not be parsed; reported as `avenor.error`, then skipped.
@@ -34,6 +38,8 @@ const WORDS: &[&str] = &[
     "exit",
     "crash-daemon",
     "usage",
+    "ask",
+    "answer",
 ];
 
 pub fn parse(prompt: &str) -> Vec<Directive> {
@@ -111,6 +117,8 @@ fn parse_clause(clause: &str) -> Directive {
             },
             _ => bad(),
         },
+        "ask" if !rest.is_empty() => Directive::Ask(rest.to_string()),
+        "answer" => Directive::Answer(if rest.is_empty() { "ok" } else { rest }.to_string()),
         _ => Directive::Invalid(format!("avenor-sim: unknown directive {word:?}")),
     }
 }
@@ -144,6 +152,15 @@ mod tests {
             vec![Usage(10, 20), CrashDaemon(3), Exit(2), Hang]
         );
         assert!(matches!(parse("say a; frob")[1], Invalid(_)));
+        assert_eq!(
+            parse("ask which branch?; answer; answer hello back"),
+            vec![
+                Ask("which branch?".into()),
+                Answer("ok".into()),
+                Answer("hello back".into())
+            ]
+        );
+        assert!(matches!(parse("say a; ask")[1], Invalid(_)));
         assert!(matches!(parse("sleep x")[0], Invalid(_)));
     }
 }

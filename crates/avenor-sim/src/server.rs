@@ -8,11 +8,13 @@ use std::sync::{Arc, Mutex};
 use tokio::net::UnixListener;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::broker::Broker;
 use crate::cli::Config;
 use crate::rpc::RpcError;
 use crate::runtime::Runtime;
 use crate::subscription::Hub;
 use crate::util::{self, lock, XorShift};
+use crate::workflow::{Controllers, Workflows};
 
 pub struct Sup {
     pub cfg: Config,
@@ -21,6 +23,9 @@ pub struct Sup {
     pub identity_token: String,
     pub started_at: u64,
     pub hub: Arc<Hub>,
+    pub broker: Arc<Broker>,
+    pub workflows: Workflows,
+    pub controllers: Controllers,
     runtimes: Mutex<BTreeMap<u64, Arc<Runtime>>>,
     next_rt: AtomicU64,
     owner: Mutex<Option<u64>>,
@@ -45,6 +50,9 @@ impl Sup {
             identity_token,
             started_at: util::now_ms(),
             hub: Arc::new(Hub::default()),
+            broker: Arc::new(Broker::default()),
+            workflows: Workflows::default(),
+            controllers: Controllers::default(),
             runtimes: Mutex::new(BTreeMap::new()),
             next_rt: AtomicU64::new(0),
             owner: Mutex::new(None),

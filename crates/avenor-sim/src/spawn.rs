@@ -301,6 +301,7 @@ pub fn spawn(sup: &Arc<Sup>, params: &Value) -> Result<Value, RpcError> {
         info,
         events,
         sup.hub.clone(),
+        sup.broker.clone(),
         timeout,
     ));
     sup.insert_runtime(rt.clone())?;

@@ -1,0 +1,43 @@
+//! Reading request params for the broker and workflow methods: required strings
+//! (-32602 `{"required":[…]}`, protocol §2.2) and optional members.
+
+use serde_json::Value;
+
+use crate::rpc::RpcError;
+
+/// A non-empty string member.
+pub fn str_of<'a>(params: &'a Value, key: &str) -> Option<&'a str> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// The `keys` as non-empty strings; if any is missing the error names them all,
+/// as the daemon's fixed `required` lists do.
+pub fn required<'a, const N: usize>(
+    params: &'a Value,
+    keys: [&str; N],
+) -> Result<[&'a str; N], RpcError> {
+    let mut out = [""; N];
+    for (slot, key) in out.iter_mut().zip(keys) {
+        *slot = str_of(params, key).ok_or_else(|| RpcError::required(&keys))?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn required_lists_every_key() {
+        let p = json!({"a": "x", "b": ""});
+        assert_eq!(required(&p, ["a"]).ok(), Some(["x"]));
+        let e = required(&p, ["a", "b"]).expect_err("b is empty");
+        assert_eq!(e.code, crate::rpc::INVALID_PARAMS);
+        assert_eq!(e.data, Some(json!({"required": ["a", "b"]})));
+        assert!(required(&Value::Null, ["a"]).is_err());
+    }
+}
