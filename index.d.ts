@@ -556,6 +556,11 @@ export interface SupervisorClientHandle {
 
 export type GetSupervisorClient = (supervisorId: string) => SupervisorClientHandle | Promise<SupervisorClientHandle>
 
+/** The object `client.events()` returns is also async-iterable (it returns itself). */
+export interface EventIterator {
+  [Symbol.asyncIterator](): EventIterator
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -612,7 +617,7 @@ export declare class EventIterator {
   /** Stops the iterator; its pending `next()` calls resolve as done. */
   return(): Promise<IteratorResult<AvenorEvent, undefined>>
   /** Stops the iterator and rejects with `error`. */
-  throw(error: unknown): Promise<never>
+  throw(error: unknown): Promise<IteratorResult<AvenorEvent, undefined>>
 }
 
 /** Follows one run and keeps its snapshot. */

@@ -1,8 +1,7 @@
 // The broker, workflow and controller tools end to end against avenor-sim:
 // an explicit daemon inside socketsRoot() (every tool call is its own
 // connection) and the auto-started singleton (one shared connection).
-import { spawn as spawnProcess, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -30,7 +29,7 @@ import {
   workflowStatusTool,
   workflowWaitTool,
 } from '@dougbots/avenor-core'
-import { simBinary, useTempHome } from './helpers/sim'
+import { simBinary, startSim, until, useTempHome } from './helpers/sim'
 
 /** How long the explicit daemon lets an unanswered broker_ask park. */
 const ASK_TIMEOUT_MS = 3000
@@ -45,24 +44,13 @@ beforeAll(async () => {
   // so a parked ask does not hold back the reply or cancel sent after it.
   process.env.AVENOR_SIM_DISPATCH = 'concurrent'
   socket = join(socketsRoot(), 'avenor-mcp-broker-e2e.sock')
-  daemon = spawnProcess(simBinary(), ['stable', '--control-socket', socket, '--ask-timeout', `${ASK_TIMEOUT_MS}ms`], { stdio: 'ignore' })
-  const deadline = Date.now() + 5000
-  while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+  daemon = await startSim(socket, ['--ask-timeout', `${ASK_TIMEOUT_MS}ms`])
 })
 afterAll(async () => {
   daemon.kill('SIGINT')
   await Supervisor.currentInstance()?.close()
   home.cleanup()
 })
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (done(v) || Date.now() > deadline) return v
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const receive = (supervisorId?: string) => until(() => brokerReceiveTool({ supervisorId }), (r) => r.asks.length > 0)
 

@@ -4,24 +4,16 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { askTool, brokerReceiveTool, brokerReplyTool, cancelTool, peersTool, socketsRoot } from '@dougbots/avenor-core'
 import { MockServer, type Handler } from './helpers/mock-server'
+import { useMockSupervisors } from './helpers/mock-supervisor'
 import { useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
-let server: MockServer | undefined
-let seq = 0
 beforeAll(() => {
   home = useTempHome()
 })
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
 afterAll(() => home.cleanup())
 
-async function daemon(handler: Handler): Promise<MockServer> {
-  server = await MockServer.start(handler, join(socketsRoot(), `avenor-mcp-broker${++seq}.sock`))
-  return server
-}
+const daemon = useMockSupervisors('broker')
 
 /** Connections the mock still holds open (the helper keeps them privately). */
 function openConnections(s: MockServer): number {
@@ -51,7 +43,6 @@ describe('askTool (case 33)', () => {
 
   it('marks a timeout and a cancel', async () => {
     expect((await ask({ timeout: true })).out).toEqual({ reply: '(timeout: no reply received)', from_run_id: '' })
-    await server?.close()
     expect((await ask({ cancelled: true, from_run_id: 'x' })).out).toEqual({ reply: '(cancelled)', from_run_id: 'x' })
   })
 

@@ -1,13 +1,13 @@
 // The client against avenor-sim, in both per-connection dispatch modes (protocol
 // §1.4): spawn, subscribe with replay, stream, answer a permission, sentinel,
 // result, cancel, shutdown.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { dial, type Client } from '@dougbots/avenor-core'
-import { simBinary } from './helpers/sim'
+import { startSim } from './helpers/sim'
 
 for (const dispatch of ['sequential', 'concurrent'] as const) {
   describe(`avenor-sim with ${dispatch} dispatch`, () => {
@@ -19,12 +19,7 @@ for (const dispatch of ['sequential', 'concurrent'] as const) {
     beforeEach(async () => {
       dir = mkdtempSync(join(tmpdir(), 'avenor-client-sim-'))
       socket = join(dir, 'ctl.sock')
-      daemon = spawn(simBinary(), ['stable', '--control-socket', socket], {
-        stdio: 'ignore',
-        env: { ...process.env, AVENOR_SIM_DISPATCH: dispatch, TMPDIR: dir },
-      })
-      const deadline = Date.now() + 5000
-      while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      daemon = await startSim(socket, [], { AVENOR_SIM_DISPATCH: dispatch, TMPDIR: dir })
       client = await dial(socket)
     })
     afterEach(() => {

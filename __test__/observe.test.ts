@@ -1,6 +1,6 @@
 // Event normalisation, the reducer and observeRun (core-spec §15).
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,7 +14,7 @@ import {
   observeRun,
   reduceRunSnapshot,
 } from '@dougbots/avenor-core'
-import { simBinary } from './helpers/sim'
+import { startSim } from './helpers/sim'
 
 const chunk = (seq: number, text: string, extra: Record<string, unknown> = {}) => ({
   event: 'agent.message_chunk',
@@ -158,8 +158,7 @@ describe('observeRun following avenor-sim', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'avenor-observe-'))
     socket = join(dir, 'ctl.sock')
-    daemon = spawn(simBinary(), ['stable', '--control-socket', socket], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } })
-    while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
+    daemon = await startSim(socket, [], { TMPDIR: dir })
   })
   afterAll(() => {
     daemon.kill('SIGKILL')

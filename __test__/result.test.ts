@@ -3,24 +3,16 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { inspectTool, resultTool, socketsRoot } from '@dougbots/avenor-core'
 import { MockServer, type Handler } from './helpers/mock-server'
+import { useMockSupervisors } from './helpers/mock-supervisor'
 import { useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
-let server: MockServer | undefined
-let n = 0
 beforeAll(() => {
   home = useTempHome()
 })
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
 afterAll(() => home.cleanup())
 
-async function daemon(handler: Handler) {
-  server = await MockServer.start(handler, join(socketsRoot(), `avenor-mcp-result${++n}.sock`))
-  return server
-}
+const daemon = useMockSupervisors('result')
 
 const terminal = {
   runtime_id: 'rt_1',

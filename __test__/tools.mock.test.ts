@@ -5,24 +5,16 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { answerPermissionTool, eventsTool, followUpTool, socketsRoot, spawnTool, statusTool } from '@dougbots/avenor-core'
 import { MockServer, type Handler } from './helpers/mock-server'
+import { useMockSupervisors } from './helpers/mock-supervisor'
 import { useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
-let server: MockServer | undefined
-let seq = 0
 beforeAll(() => {
   home = useTempHome()
 })
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
 afterAll(() => home.cleanup())
 
-async function daemon(handler: Handler): Promise<MockServer> {
-  server = await MockServer.start(handler, join(socketsRoot(), `avenor-mcp-mock${++seq}.sock`))
-  return server
-}
+const daemon = useMockSupervisors('mock')
 
 function writeRun(runId: string, files: { sentinel?: string; events?: unknown[] }) {
   const dir = join(home.home, 'runs', runId)
@@ -98,7 +90,6 @@ describe('spawnTool forwarding (cases 22, 23)', () => {
     const result = await spawnTool({ prompt: 'start', ...args, supervisorId: s.path })
     const params = s.methods('spawn')[0].params as Record<string, unknown>
     await s.close()
-    server = undefined
     return { result, params }
   }
 
@@ -139,7 +130,6 @@ describe('followUpTool (cases 25–29)', () => {
     const result = await followUpTool({ runId: 'original-run', message: 'continue', supervisorId: s.path }).catch((e: Error) => e)
     const spawn = s.methods('spawn')[0]?.params as Record<string, unknown> | undefined
     await s.close()
-    server = undefined
     return { result, spawn }
   }
 

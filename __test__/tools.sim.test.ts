@@ -1,5 +1,5 @@
 // The six v0.1.0 tools end to end against avenor-sim, through the package entry.
-import { execFile, spawn as spawnProcess, type ChildProcess } from 'node:child_process'
+import { execFile, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,7 @@ import {
   spawnTool,
   statusTool,
 } from '@dougbots/avenor-core'
-import { simBinary, useTempHome } from './helpers/sim'
+import { simBinary, startSim, until, useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
 beforeAll(() => {
@@ -22,15 +22,6 @@ afterAll(async () => {
   await Supervisor.currentInstance()?.close()
   home.cleanup()
 })
-
-async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (done(v) || Date.now() > deadline) return v
-    await new Promise((r) => setTimeout(r, 20))
-  }
-}
 
 const statusOf = (runId: string, supervisorId?: string) => statusTool({ runId, supervisorId }) as Promise<any>
 
@@ -140,9 +131,7 @@ describe('an explicit supervisor', () => {
   let socket: string
   beforeAll(async () => {
     socket = join(home.home, 'sockets', 'avenor-mcp-external.sock')
-    daemon = spawnProcess(simBinary(), ['stable', '--control-socket', socket], { stdio: 'ignore' })
-    const deadline = Date.now() + 5000
-    while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    daemon = await startSim(socket)
   })
   afterAll(() => {
     daemon.kill('SIGINT')

@@ -6,24 +6,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import * as core from '@dougbots/avenor-core'
 import { socketsRoot } from '@dougbots/avenor-core'
 import { MockServer, type Handler } from './helpers/mock-server'
+import { useMockSupervisors } from './helpers/mock-supervisor'
 import { useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
-let server: MockServer | undefined
-let seq = 0
 beforeAll(() => {
   home = useTempHome()
 })
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
 afterAll(() => home.cleanup())
 
-async function daemon(handler: Handler = (req) => ({ result: { method: req.method } })): Promise<MockServer> {
-  server = await MockServer.start(handler, join(socketsRoot(), `avenor-mcp-wf${++seq}.sock`))
-  return server
-}
+const mockSupervisor = useMockSupervisors('wf')
+const daemon = (handler: Handler = (req) => ({ result: { method: req.method } })) => mockSupervisor(handler)
 
 type AnyTool = (args: any) => Promise<any>
 type Factory = (get: (id: string) => any) => AnyTool

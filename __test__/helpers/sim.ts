@@ -37,3 +37,25 @@ export function pidAlive(pid: number): boolean {
     return false
   }
 }
+
+/** Starts avenor-sim on `socket` and waits until the socket exists. */
+export async function startSim(socket: string, args: string[] = [], env: Record<string, string> = {}) {
+  const { spawn } = await import('node:child_process')
+  const daemon = spawn(simBinary(), ['stable', '--control-socket', socket, ...args], {
+    stdio: 'ignore',
+    env: { ...process.env, ...env },
+  })
+  const deadline = Date.now() + 5000
+  while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+  return daemon
+}
+
+/** Polls `probe` until `done` holds (or `ms` pass) and returns the last value. */
+export async function until<T>(probe: () => Promise<T>, done: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await probe()
+    if (done(v) || Date.now() > deadline) return v
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}

@@ -130,7 +130,10 @@ impl EventIterator {
     }
 
     /// Stops the iterator and rejects with `error`.
-    #[napi(js_name = "throw", ts_return_type = "Promise<never>")]
+    #[napi(
+        js_name = "throw",
+        ts_return_type = "Promise<IteratorResult<AvenorEvent, undefined>>"
+    )]
     pub fn throw_error<'env>(
         &self,
         env: &'env Env,

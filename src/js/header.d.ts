@@ -555,3 +555,8 @@ export interface SupervisorClientHandle {
 }
 
 export type GetSupervisorClient = (supervisorId: string) => SupervisorClientHandle | Promise<SupervisorClientHandle>
+
+/** The object `client.events()` returns is also async-iterable (it returns itself). */
+export interface EventIterator {
+  [Symbol.asyncIterator](): EventIterator
+}

@@ -2,20 +2,20 @@
 //! runs the Rust tool on Tokio and resolves with a plain JSON result.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde_json::Value;
 
-use super::exit_hooks;
-use super::promise::{settle_json, Json};
-use crate::error::CoreResult;
-use crate::tools::args::{args_of, Args};
-use std::sync::Arc;
-
 use serde_json::Map;
 
+use super::exit_hooks;
 use super::json::json_of;
+use super::promise::Json;
+use super::tool_call::settle_tool;
+use crate::error::CoreResult;
+use crate::tools::args::{args_of, Args};
 use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
 use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
 
@@ -25,9 +25,8 @@ where
     F: FnOnce(Args) -> Fut,
     Fut: Future<Output = CoreResult<Value>> + Send + 'static,
 {
-    exit_hooks::ensure_registered(env)?;
     let fut = tool(args_of(args));
-    settle_json(env, async move { fut.await.map(Some) })
+    settle_tool(env, async move { fut.await.map(Some) })
 }
 
 /// Spawns a run (auto-starting the daemon unless `supervisorId` is given).
@@ -123,7 +122,6 @@ fn watch_signal(env: &Env, signal: Object, flag: &Arc<AbortFlag>) -> Result<()> 
     ts_return_type = "Promise<ResultResult>"
 )]
 pub fn result_tool<'env>(env: &'env Env, args: Option<Object>) -> Result<PromiseRaw<'env, Json>> {
-    exit_hooks::ensure_registered(env)?;
     let abort = Arc::new(AbortFlag::default());
     let mut plain = Map::new();
     if let Some(args) = args {
@@ -137,7 +135,7 @@ pub fn result_tool<'env>(env: &'env Env, args: Option<Object>) -> Result<Promise
             }
         }
     }
-    settle_json(
+    settle_tool(
         env,
         async move { run_result_tool(plain, abort).await.map(Some) },
     )
