@@ -82,3 +82,24 @@ test('a process that observes a run and closes the observer exits within 2 s', a
   t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
   t.deepEqual(JSON.parse(r.stdout), { ended: true, final_output: 'chunk 1chunk 2chunk 3end', calls: 6 })
 })
+
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
+  test(`${runtime}: process.env written by JS reaches the package and the daemon`, async (t) => {
+    const { existsSync } = await import('node:fs')
+    const root = join(here, '..')
+    const sim = ['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync)
+    const env = { ...process.env }
+    delete env.AVENOR_HOME
+    delete env.AVENOR_BIN
+    const r = await new Promise((resolve) =>
+      execFile(cmd, [fixture('env-from-js.mjs'), sim], { env, timeout: 10_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) =>
+        resolve({ code: error ? error.code ?? 'killed' : 0, stdout, stderr }),
+      ),
+    )
+    t.is(r.code, 0, r.stderr)
+    t.deepEqual(JSON.parse(r.stdout), { failed: 'avenor exited with code 7 during startup', inHome: true })
+  })
+}

@@ -39,7 +39,7 @@ async function runHost(t, mode, end) {
   t.teardown(() => rmSync(home, { recursive: true, force: true }))
   const child = spawn(process.execPath, [join(here, 'fixtures', 'host-with-daemon.mjs'), mode], {
     env: { ...process.env, AVENOR_HOME: home, AVENOR_BIN: sim },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
@@ -56,6 +56,7 @@ async function runHost(t, mode, end) {
   const daemons = pidsMentioning(socket)
   t.is(daemons.length, 1, 'exactly one daemon runs for the host')
   if (end) end(child)
+  else child.stdin.write('go\n')
   const deadline = setTimeout(() => child.kill('SIGKILL'), 5000)
   const how = await exited
   clearTimeout(deadline)

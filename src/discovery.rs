@@ -17,7 +17,7 @@ pub const PACKAGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A non-empty environment variable.
 pub fn env_var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+    crate::environment::var(name).filter(|v| !v.is_empty())
 }
 
 /// The user's home directory (`os.homedir()`).
@@ -151,7 +151,7 @@ pub fn find_avenor_binary() -> CoreResult<PathBuf> {
             )))
         };
     }
-    if let Ok(found) = which::which("avenor") {
+    if let Some(found) = crate::environment::which("avenor") {
         if is_executable(&found) {
             return Ok(found);
         }

@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod discovery;
+pub mod environment;
 pub mod error;
 pub mod events_log;
 pub mod install;

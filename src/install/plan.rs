@@ -70,7 +70,7 @@ pub fn plan(platform: &str, arch: &str) -> Plan {
 /// unlike `findAvenorBinary`), or an executable `avenor` on PATH.
 fn avenor_available() -> bool {
     env_var("AVENOR_BIN").is_some_and(|bin| is_executable(Path::new(&bin)))
-        || which::which("avenor").is_ok_and(|p| is_executable(&p))
+        || crate::environment::which("avenor").is_some_and(|p| is_executable(&p))
 }
 
 #[cfg(test)]

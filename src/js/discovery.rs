@@ -13,6 +13,7 @@ fn path_string(p: std::path::PathBuf) -> String {
 /// Finds the avenor binary (AVENOR_BIN, PATH, installer dir, ~/.botfiles/bin).
 #[napi]
 pub fn find_avenor_binary(env: &Env) -> Result<String> {
+    super::process_env::sync(env)?;
     discovery::find_avenor_binary()
         .map(path_string)
         .map_err(|e| to_napi_error(env, e))
@@ -21,6 +22,7 @@ pub fn find_avenor_binary(env: &Env) -> Result<String> {
 /// `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700.
 #[napi]
 pub fn sockets_root(env: &Env) -> Result<String> {
+    super::process_env::sync(env)?;
     discovery::sockets_root()
         .map(path_string)
         .map_err(|e| to_napi_error(env, e))
@@ -29,19 +31,22 @@ pub fn sockets_root(env: &Env) -> Result<String> {
 /// AVENOR_VERSION, npm_package_version, or the version in a package.json.
 #[napi]
 pub fn get_version(env: &Env, package_json_path: Option<String>) -> Result<String> {
+    super::process_env::sync(env)?;
     discovery::get_version(package_json_path.as_deref().map(std::path::Path::new))
         .map_err(|e| to_napi_error(env, e))
 }
 
 /// AVENOR_INSTALL_DIR, or `~/.cache/avenor/bin/avenor/<version>`.
 #[napi]
-pub fn get_install_dir(version: String) -> String {
-    path_string(discovery::get_install_dir(&version))
+pub fn get_install_dir(env: &Env, version: String) -> Result<String> {
+    super::process_env::sync(env)?;
+    Ok(path_string(discovery::get_install_dir(&version)))
 }
 
 /// `<getInstallDir(version)>/avenor`, version defaulting to `getVersion()`.
 #[napi]
 pub fn installer_binary_path(env: &Env, version: Option<String>) -> Result<String> {
+    super::process_env::sync(env)?;
     discovery::installer_binary_path(version.as_deref())
         .map(path_string)
         .map_err(|e| to_napi_error(env, e))

@@ -50,7 +50,9 @@ pub struct AvenorDownloadPlan {
 /// executable; warn and skip for `AVENOR_SKIP_DOWNLOAD=1`, an unsupported
 /// platform or an invalid version; otherwise name the release files to fetch.
 #[napi]
-pub fn plan_avenor_download(platform: String, arch: String) -> AvenorDownloadPlan {
+pub fn plan_avenor_download(env: &Env, platform: String, arch: String) -> AvenorDownloadPlan {
+    // A snapshot failure only means the C environment is read instead.
+    let _ = super::process_env::sync(env);
     match plan::plan(&platform, &arch) {
         plan::Plan::Skip { warning } => AvenorDownloadPlan {
             warnings: warning.into_iter().collect(),
@@ -84,11 +86,13 @@ pub struct AvenorInstallOutcome {
 /// or refuses on a checksum mismatch. Never throws.
 #[napi]
 pub fn install_avenor_binary(
+    env: &Env,
     bytes: Uint8Array,
     checksums: Option<String>,
     version: String,
     asset: String,
 ) -> AvenorInstallOutcome {
+    let _ = super::process_env::sync(env);
     let outcome = match downloaded::install_dir(&version) {
         Ok(dir) => downloaded::install_downloaded(&dir, &asset, &bytes, checksums.as_deref()),
         Err(e) => downloaded::Outcome {

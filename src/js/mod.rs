@@ -13,6 +13,7 @@ pub mod json;
 pub mod observe;
 pub mod observer;
 pub mod policy;
+pub mod process_env;
 pub mod promise;
 pub mod raw;
 pub mod supervisor;

@@ -86,6 +86,7 @@ impl Supervisor {
         opts: Option<SupervisorOptions>,
     ) -> Result<PromiseRaw<'env, Object<'env>>> {
         exit_hooks::ensure_registered(env)?;
+        super::process_env::sync(env)?;
         let opts = singleton::GetOptions {
             binary_path: opts
                 .as_ref()
@@ -135,6 +136,7 @@ impl Supervisor {
         run_id: Option<String>,
         metadata: Option<SpawnMetadataArg>,
     ) -> Result<PromiseRaw<'env, Json>> {
+        super::process_env::sync(env)?;
         let sup = self.inner.clone();
         let params = args_of(params);
         let run_id = run_id.unwrap_or_else(new_run_id);

@@ -24,6 +24,7 @@ where
     Fut: Future<Output = CoreResult<Option<Value>>> + Send + 'static,
 {
     exit_hooks::ensure_registered(env)?;
+    super::process_env::sync(env)?;
     settle_json(env, fut)
 }
 

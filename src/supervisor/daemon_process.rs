@@ -83,6 +83,10 @@ fn pipe_cloexec() -> std::io::Result<(OwnedFd, OwnedFd)> {
 pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
     let (ready_read, ready_write) = pipe_cloexec()?;
     let mut command = Command::new(binary);
+    // The daemon gets JS's `process.env`, as Node's child_process.spawn gives it.
+    if let Some(vars) = crate::environment::snapshot() {
+        command.env_clear().envs(vars.iter());
+    }
     command
         .args(args)
         .env("AVENOR_CONTROL_READY_FD", READY_FD.to_string())
