@@ -1,7 +1,7 @@
 //! Process hooks that stop owned daemons when the host ends (core-spec §5.2 step
 //! 4): on `exit`, and on `SIGINT`/`SIGTERM` (then `process.exit(128 + n)`).
 //! Registered from JS because Rust `Drop` and env cleanup hooks do not run on
-//! `process.exit()`, and `tokio::signal` must not be used in an addon.
+//! `process.exit()`, and Tokio's signal handling must not be used in an addon.
 
 use std::cell::Cell;
 use std::time::Duration;

@@ -16,6 +16,7 @@ mod runtime;
 mod script;
 mod sentinel;
 mod server;
+mod sigint;
 mod spawn;
 mod startup;
 mod subscription;
@@ -27,6 +28,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn main() {
+    if let Err(e) = sigint::block() {
+        eprintln!("avenor stable: block SIGINT: {e}");
+        std::process::exit(1);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let env_dispatch = std::env::var("AVENOR_SIM_DISPATCH").ok();
     let cfg = match cli::parse(&args, env_dispatch.as_deref()) {
@@ -108,16 +113,9 @@ fn main() {
                 std::process::exit(1);
             }
         };
-        // Install the SIGINT handler before announcing readiness, so a launcher that
-        // signals right after the ready byte gets a clean shutdown, not a dead process.
-        let mut sigint =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("avenor stable: install SIGINT handler: {e}");
-                    std::process::exit(1);
-                }
-            };
+        // SIGINT is blocked from the start of main, so one sent right after the
+        // ready byte stays pending until this waiter takes it: a clean shutdown.
+        let sigint = sigint::received();
         if let (Some(fd), false) = (ready_fd, no_ready) {
             startup::signal_ready(fd);
         }
@@ -126,7 +124,7 @@ fn main() {
         tokio::spawn(server::accept_loop(listener, sup.clone()));
         let reason = tokio::select! {
             r = exit_rx.recv() => r.unwrap_or("shutdown"),
-            _ = sigint.recv() => {
+            _ = sigint => {
                 sup.shutdown(false).await;
                 "signal"
             }
