@@ -222,3 +222,25 @@ describe('external registry (case 34)', () => {
     }
   })
 })
+
+describe('statusTool for a tracked run whose live status fails (case 18)', () => {
+  it('reports the sentinel and asks the daemon once, by the stored runtime id', async () => {
+    const s = await daemon((req) =>
+      req.method === 'spawn' ? { result: { runtime_id: 'rt-tracked' } } : { error: { code: -32000, message: 'boom' } },
+    )
+    const run = await spawnTool({ prompt: 'x', label: 'tracked', supervisorId: s.path })
+    writeRun(run.run_id, { sentinel: 'DONE\nSESSION=ses-1234\nSTOP_REASON=end_turn\n' })
+    const before = s.methods('status').length
+    expect(await statusTool({ runId: run.run_id, supervisorId: s.path })).toEqual({
+      run_id: run.run_id,
+      label: 'tracked',
+      status: 'done',
+      runtime_id: 'rt-tracked',
+      session_id: 'ses-1234',
+      stop_reason: 'end_turn',
+    })
+    const calls = s.methods('status').slice(before)
+    expect(calls).toHaveLength(1)
+    expect(calls[0].params).toEqual({ runtime_id: 'rt-tracked' })
+  })
+})
