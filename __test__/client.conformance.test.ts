@@ -106,6 +106,19 @@ describe('calls', () => {
     client.close()
   })
 
+  it('large requests are written whole and never interleave', async () => {
+    server = await MockServer.start((req) => ({ result: { size: (req.params as { big?: string } | undefined)?.big?.length ?? 0 } }))
+    const client = await dial(server.path)
+    const a = 'a'.repeat(3 * 1024 * 1024)
+    const b = 'b'.repeat(3 * 1024 * 1024)
+    const [ra, rb, rc] = await Promise.all([client.call('big', { big: a }), client.call('big', { big: b }), client.status()])
+    expect(ra).toEqual({ size: a.length })
+    expect(rb).toEqual({ size: b.length })
+    expect(rc).toEqual({ size: 0 })
+    expect(server.requests.map((r) => r.id).sort()).toEqual([1, 2, 3])
+    client.close()
+  })
+
   it('a reply without result resolves undefined', async () => {
     server = await MockServer.start(() => ({}))
     const client = await dial(server.path)

@@ -24,6 +24,8 @@ const dir = mkdtempSync(join(tmpdir(), 'avenor-bench-'))
 process.env.AVENOR_HOME = dir
 const socket = join(dir, 'ctl.sock')
 const daemon = spawn(sim, ['stable', '--control-socket', socket], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } })
+// The daemon never outlives the benchmark, however it ends.
+process.on('exit', () => daemon.kill('SIGKILL'))
 while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
 
 const rows = []
@@ -53,11 +55,24 @@ async function throughput(call) {
   return (CONCURRENT_BATCHES * 64) / (Number(process.hrtime.bigint() - t) / 1e9)
 }
 
-/** Spawns `chunks N` after subscribing and counts events until session.end. */
+/**
+ * Resolves once run `runtimeId` has finished and `idle()` reports no event for
+ * 200 ms: a reader slower than the daemon may lose session.end itself.
+ */
+async function streamSettled(statusOf, runtimeId, idle) {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50))
+    const st = await statusOf(runtimeId).catch(() => ({}))
+    if (st.phase === 'done' && idle() >= 200) return
+  }
+}
+
+/** Spawns `chunks N` after subscribing and counts events until the stream settles. */
 async function streamed(subscribeAndCount) {
   const t = process.hrtime.bigint()
-  const { received, dropped } = await subscribeAndCount(`chunks ${STREAM_EVENTS}`)
-  const seconds = Number(process.hrtime.bigint() - t) / 1e9
+  const { received, dropped, lastAt } = await subscribeAndCount(`chunks ${STREAM_EVENTS}`)
+  // Until the last event arrived, not until the end of the stream was confirmed.
+  const seconds = Number(lastAt - t) / 1e9
   return { perSecond: (received + dropped) / seconds, receivedPerSecond: received / seconds, received, dropped }
 }
 
@@ -82,35 +97,47 @@ const addonStream = await streamed(async (prompt) => {
   const streamClient = await dial(socket)
   await streamClient.subscribe()
   const events = streamClient.events()
-  await streamClient.spawn({ prompt })
-  const first = events.next()
+  const { runtime_id } = await streamClient.spawn({ prompt })
   let received = 0
   let dropped = 0
-  for (let r = await first; !r.done; r = await events.next()) {
+  let last = Date.now()
+  let lastAt = process.hrtime.bigint()
+  const watcher = await dial(socket)
+  void streamSettled((rt) => watcher.status(rt), runtime_id, () => Date.now() - last).then(() => events.return())
+  for (let r = await events.next(); !r.done; r = await events.next()) {
     const ev = r.value
+    last = Date.now()
+    lastAt = process.hrtime.bigint()
     if (ev.event === 'client.lagged' || ev.event === 'subscriber.lagged') dropped += ev.dropped_count
     else received++
     if (ev.event === 'session.end') break
   }
+  watcher.close()
   streamClient.close()
-  return { received, dropped }
+  return { received, dropped, lastAt }
 })
 const plainStream = await streamed(async (prompt) => {
   const streamClient = await plainDial(socket)
   let received = 0
   let dropped = 0
-  const done = new Promise((resolve) =>
+  let last = Date.now()
+  let lastAt = process.hrtime.bigint()
+  const ended = new Promise((resolve) =>
     streamClient.onEvent((ev) => {
+      last = Date.now()
+      lastAt = process.hrtime.bigint()
       if (ev.event === 'subscriber.lagged') dropped += ev.dropped_count
       else received++
       if (ev.event === 'session.end') resolve()
     }),
   )
   await streamClient.call('subscribe')
-  await streamClient.call('spawn', { prompt })
-  await done
+  const { runtime_id } = await streamClient.call('spawn', { prompt })
+  const watcher = await plainDial(socket)
+  await Promise.race([ended, streamSettled((rt) => watcher.call('status', { runtime_id: rt }), runtime_id, () => Date.now() - last)])
+  watcher.close()
   streamClient.close()
-  return { received, dropped }
+  return { received, dropped, lastAt }
 })
 // The protocol has no back-pressure: a reader slower than the daemon loses
 // events (announced by client.lagged / subscriber.lagged). Both the stream's

@@ -39,7 +39,7 @@ pub struct ControlClient {
 }
 
 struct Shared {
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: Arc<tokio::sync::Mutex<OwnedWriteHalf>>,
     /// A duplicate of the socket's descriptor, used only to shut the connection
     /// down from `close()` without waiting for a writer or the reader task.
     shutdown_fd: OwnedFd,
@@ -68,7 +68,7 @@ pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<Contr
     })?;
     let (read_half, write_half) = stream.into_split();
     let shared = Arc::new(Shared {
-        writer: tokio::sync::Mutex::new(write_half),
+        writer: Arc::new(tokio::sync::Mutex::new(write_half)),
         shutdown_fd,
         pending: PendingCalls::default(),
         events: event_queue::EventQueue::default(),
@@ -115,6 +115,56 @@ async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {
     shared.end();
 }
 
+/// What of a request still has to be written.
+enum Unsent {
+    Nothing,
+    /// The whole line: the writer was busy.
+    Line(Vec<u8>),
+    /// The tail of a line, with the writer kept locked so no other request interleaves.
+    Rest(tokio::sync::OwnedMutexGuard<OwnedWriteHalf>, Vec<u8>),
+}
+
+/// A call whose request is (being) sent; `finish` completes it.
+pub struct PendingCall {
+    client: ControlClient,
+    id: u64,
+    reply: tokio::sync::oneshot::Receiver<routing::Reply>,
+    deadline: tokio::time::Instant,
+    unsent: Unsent,
+}
+
+impl PendingCall {
+    /// Writes what is left of the request, then waits for the reply until the
+    /// call's deadline.
+    pub async fn finish(self) -> CoreResult<Option<Value>> {
+        let PendingCall {
+            client,
+            id,
+            reply,
+            deadline,
+            unsent,
+        } = self;
+        let shared = &client.shared;
+        let written = match unsent {
+            Unsent::Nothing => Ok(()),
+            Unsent::Line(line) => shared.writer.lock().await.write_all(&line).await,
+            Unsent::Rest(mut guard, rest) => guard.write_all(&rest).await,
+        };
+        if let Err(e) = written {
+            shared.pending.forget(id);
+            return Err(client.write_failed(&e));
+        }
+        match tokio::time::timeout_at(deadline, reply).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(CoreError::plain(CONNECTION_CLOSED)),
+            Err(_) => {
+                shared.pending.forget(id);
+                Err(CoreError::plain(TIMEOUT))
+            }
+        }
+    }
+}
+
 impl Shared {
     /// The read side is gone: the client is closed, calls fail, readers finish.
     fn end(&self) {
@@ -127,34 +177,59 @@ impl Shared {
 impl ControlClient {
     /// Sends one request and waits for its reply (`None` when the reply had no `result`).
     pub async fn call(&self, method: &str, params: Option<Value>) -> CoreResult<Option<Value>> {
+        self.start_call(method, params.as_ref())?.finish().await
+    }
+
+    /// Registers a call and writes its request at once when the socket takes it
+    /// without waiting, so a caller on the JS thread needs no hop to Tokio to send;
+    /// the rest happens in [`PendingCall::finish`].
+    pub fn start_call(&self, method: &str, params: Option<&Value>) -> CoreResult<PendingCall> {
         let shared = &self.shared;
         if shared.closed.load(Ordering::SeqCst) {
             return Err(CoreError::plain(CLOSED));
         }
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
         let reply = shared.pending.register(id)?;
-        let line = encode_request(id, method, params.as_ref());
         let deadline = tokio::time::Instant::now() + shared.call_timeout;
-        let written = {
-            let mut writer = shared.writer.lock().await;
-            writer.write_all(&line).await
-        };
-        if let Err(e) = written {
-            shared.pending.forget(id);
-            shared.closed.store(true, Ordering::SeqCst);
-            return Err(CoreError::plain(format!(
-                "write request: {}",
-                os_error::describe(&e, "write", None)
-            )));
-        }
-        match tokio::time::timeout_at(deadline, reply).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(_)) => Err(CoreError::plain(CONNECTION_CLOSED)),
-            Err(_) => {
-                shared.pending.forget(id);
-                Err(CoreError::plain(TIMEOUT))
+        let line = encode_request(id, method, params);
+        let mut unsent = Unsent::Line(line);
+        if let Ok(guard) = shared.writer.clone().try_lock_owned() {
+            let Unsent::Line(line) = &unsent else {
+                unreachable!()
+            };
+            match guard.try_write(line) {
+                Ok(n) if n == line.len() => unsent = Unsent::Nothing,
+                Ok(n) => {
+                    let rest = line[n..].to_vec();
+                    unsent = Unsent::Rest(guard, rest);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let Unsent::Line(line) = std::mem::replace(&mut unsent, Unsent::Nothing) else {
+                        unreachable!()
+                    };
+                    unsent = Unsent::Rest(guard, line);
+                }
+                Err(e) => {
+                    shared.pending.forget(id);
+                    return Err(self.write_failed(&e));
+                }
             }
         }
+        Ok(PendingCall {
+            client: self.clone(),
+            id,
+            reply,
+            deadline,
+            unsent,
+        })
+    }
+
+    fn write_failed(&self, e: &std::io::Error) -> CoreError {
+        self.shared.closed.store(true, Ordering::SeqCst);
+        CoreError::plain(format!(
+            "write request: {}",
+            os_error::describe(e, "write", None)
+        ))
     }
 
     /// `call` for methods whose params are an object built by the caller.

@@ -114,8 +114,8 @@ impl Client {
         method: String,
         params: Option<Value>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let client = self.control();
-        settle_json(env, async move { client.call(&method, params).await })
+        let started = self.handle.client.start_call(&method, params.as_ref());
+        settle_json(env, async move { started?.finish().await })
     }
 
     #[napi(ts_return_type = "Promise<any>")]
