@@ -59,8 +59,8 @@ async function throughput(call) {
  * Resolves once run `runtimeId` has finished and `idle()` reports no event for
  * 200 ms: a reader slower than the daemon may lose session.end itself.
  */
-async function streamSettled(statusOf, runtimeId, idle) {
-  for (;;) {
+async function streamSettled(statusOf, runtimeId, idle, finished) {
+  while (!finished()) {
     await new Promise((r) => setTimeout(r, 50))
     const st = await statusOf(runtimeId).catch(() => ({}))
     if (st.phase === 'done' && idle() >= 200) return
@@ -103,7 +103,8 @@ const addonStream = await streamed(async (prompt) => {
   let last = Date.now()
   let lastAt = process.hrtime.bigint()
   const watcher = await dial(socket)
-  void streamSettled((rt) => watcher.status(rt), runtime_id, () => Date.now() - last).then(() => events.return())
+  let finished = false
+  void streamSettled((rt) => watcher.status(rt), runtime_id, () => Date.now() - last, () => finished).then(() => events.return())
   for (let r = await events.next(); !r.done; r = await events.next()) {
     const ev = r.value
     last = Date.now()
@@ -112,6 +113,7 @@ const addonStream = await streamed(async (prompt) => {
     else received++
     if (ev.event === 'session.end') break
   }
+  finished = true
   watcher.close()
   streamClient.close()
   return { received, dropped, lastAt }
@@ -134,7 +136,9 @@ const plainStream = await streamed(async (prompt) => {
   await streamClient.call('subscribe')
   const { runtime_id } = await streamClient.call('spawn', { prompt })
   const watcher = await plainDial(socket)
-  await Promise.race([ended, streamSettled((rt) => watcher.call('status', { runtime_id: rt }), runtime_id, () => Date.now() - last)])
+  let finished = false
+  await Promise.race([ended, streamSettled((rt) => watcher.call('status', { runtime_id: rt }), runtime_id, () => Date.now() - last, () => finished)])
+  finished = true
   watcher.close()
   streamClient.close()
   return { received, dropped, lastAt }
@@ -258,5 +262,6 @@ row('cold start until the daemon answers (median)', median(addonStarts), median(
 
 const exited = new Promise((r) => daemon.once('exit', r))
 daemon.kill('SIGINT')
-await exited
+await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+daemon.kill('SIGKILL')
 rmSync(dir, { recursive: true, force: true })
