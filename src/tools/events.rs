@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use super::args::{member, supervisor_id, text, Args};
-use super::resolve::find_run;
+use super::resolve::{find_list_entry, find_run};
 use super::supervisor_client::{get_supervisor_client, SupervisorClient};
 use crate::client::methods;
 use crate::error::{CoreError, CoreResult};
@@ -59,31 +59,18 @@ async fn resolve(target: &SupervisorClient, run_id: &str, explicit: bool) -> Cor
             unable_to_resolve(run_id)
         )));
     }
-    match client.call("list", None).await {
-        Ok(list) => {
-            let entries = match list {
-                Some(Value::Array(items)) => items,
-                _ => Vec::new(),
-            };
-            entries
-                .iter()
-                .filter_map(Value::as_object)
-                .find(|e| {
-                    ["runtime_id", "id", "label", "run_id"]
-                        .iter()
-                        .any(|k| e.get(*k).and_then(Value::as_str) == Some(run_id))
-                })
-                .map(|e| {
-                    let mut s = source_of(e, run_id);
-                    s.runtime_id = str_of(e, &["runtime_id", "id"])
-                        .map(str::to_string)
-                        .or(s.runtime_id);
-                    s
-                })
-                .ok_or_else(|| {
-                    CoreError::plain(format!("{}: {status_err}", unable_to_resolve(run_id)))
-                })
+    match find_list_entry(client, run_id).await {
+        Ok(Some(entry)) => {
+            let mut source = source_of(&entry, run_id);
+            source.runtime_id = str_of(&entry, &["runtime_id", "id"])
+                .map(str::to_string)
+                .or(source.runtime_id);
+            Ok(source)
         }
+        Ok(None) => Err(CoreError::plain(format!(
+            "{}: {status_err}",
+            unable_to_resolve(run_id)
+        ))),
         Err(list_err) => Err(CoreError::Aggregate {
             message: unable_to_resolve(run_id),
             errors: vec![status_err, list_err],

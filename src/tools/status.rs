@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::args::{string, supervisor_id, text, Args};
-use super::resolve::live_status;
+use super::resolve::{find_list_entry, list_entries, live_status};
 use super::supervisor_client::{get_supervisor_client, SupervisorClient};
 use crate::client::ControlClient;
 use crate::error::CoreResult;
@@ -136,19 +136,6 @@ fn untracked_entry(entry: &Map<String, Value>) -> Map<String, Value> {
     )
 }
 
-async fn list_entries(client: &ControlClient) -> CoreResult<Vec<Map<String, Value>>> {
-    Ok(match client.call("list", None).await? {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .filter_map(|v| match v {
-                Value::Object(m) => Some(m),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    })
-}
-
 async fn all_runs(
     client: &ControlClient,
     registry: &Registry<'_>,
@@ -180,23 +167,16 @@ async fn one_external(
     }
     let mut live = live_status(client, run_id).await;
     if live.is_none() {
-        if let Ok(entries) = list_entries(client).await {
-            let matches = |e: &Map<String, Value>| {
-                ["runtime_id", "id", "label", "run_id"]
-                    .iter()
-                    .any(|k| e.get(*k).and_then(Value::as_str) == Some(run_id))
+        if let Ok(Some(entry)) = find_list_entry(client, run_id).await {
+            let rt = entry
+                .get("runtime_id")
+                .or_else(|| entry.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            live = match rt {
+                Some(rt) => live_status(client, &rt).await.or(Some(entry)),
+                None => Some(entry),
             };
-            if let Some(entry) = entries.into_iter().find(matches) {
-                let rt = entry
-                    .get("runtime_id")
-                    .or_else(|| entry.get("id"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                live = match rt {
-                    Some(rt) => live_status(client, &rt).await.or(Some(entry)),
-                    None => Some(entry),
-                };
-            }
         }
     }
     let sentinel_path = live
