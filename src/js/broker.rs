@@ -5,8 +5,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::promise::Json;
-use super::tool_call::settle_tool;
-use crate::tools::args::args_of;
+use super::tool_call::run_tool;
 use crate::tools::broker;
 
 /// Asks a run and waits for its reply: `{ reply, from_run_id }`.
@@ -15,9 +14,7 @@ use crate::tools::broker;
     ts_return_type = "Promise<AskResult>"
 )]
 pub fn ask_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
-    settle_tool(env, async move {
-        broker::ask_tool(args_of(args)).await.map(Some)
-    })
+    run_tool(env, args, broker::ask_tool)
 }
 
 /// The broker's sessions: `{ peers }`.
@@ -26,9 +23,7 @@ pub fn ask_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<
     ts_return_type = "Promise<PeersResult>"
 )]
 pub fn peers_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
-    settle_tool(env, async move {
-        broker::peers_tool(args_of(args)).await.map(Some)
-    })
+    run_tool(env, args, broker::peers_tool)
 }
 
 /// Cancels a pending ask by its message id: `{ cancelled: true }`.
@@ -37,9 +32,7 @@ pub fn peers_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRa
     ts_return_type = "Promise<CancelResult>"
 )]
 pub fn cancel_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
-    settle_tool(env, async move {
-        broker::cancel_tool(args_of(args)).await.map(Some)
-    })
+    run_tool(env, args, broker::cancel_tool)
 }
 
 /// The pending asks addressed to the supervisor: `{ asks }`.
@@ -51,9 +44,7 @@ pub fn broker_receive_tool<'env>(
     env: &'env Env,
     args: Option<Value>,
 ) -> Result<PromiseRaw<'env, Json>> {
-    settle_tool(env, async move {
-        broker::broker_receive_tool(args_of(args)).await.map(Some)
-    })
+    run_tool(env, args, broker::broker_receive_tool)
 }
 
 /// Answers an ask addressed to the supervisor: `{ ok: true }`.
@@ -65,7 +56,5 @@ pub fn broker_reply_tool<'env>(
     env: &'env Env,
     args: Option<Value>,
 ) -> Result<PromiseRaw<'env, Json>> {
-    settle_tool(env, async move {
-        broker::broker_reply_tool(args_of(args)).await.map(Some)
-    })
+    run_tool(env, args, broker::broker_reply_tool)
 }

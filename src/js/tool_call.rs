@@ -28,6 +28,20 @@ where
     settle_json(env, fut)
 }
 
+/// Runs `tool(args)` for an exported tool that takes one argument object.
+pub fn run_tool<'env, F, Fut>(
+    env: &'env Env,
+    args: Option<Value>,
+    tool: F,
+) -> Result<PromiseRaw<'env, Json>>
+where
+    F: FnOnce(crate::tools::args::Args) -> Fut,
+    Fut: Future<Output = CoreResult<Value>> + Send + 'static,
+{
+    let fut = tool(args_of(args));
+    settle_tool(env, async move { fut.await.map(Some) })
+}
+
 /// A JS value passed through untouched. Closures with a fixed return type
 /// (`create_function_from_closure`, promise callbacks) cannot name the scope
 /// they run in, so they hand back the raw handle, valid until they return.

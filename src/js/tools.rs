@@ -1,7 +1,6 @@
 //! JS surface of the tool functions: each takes the caller's argument object,
 //! runs the Rust tool on Tokio and resolves with a plain JSON result.
 
-use std::future::Future;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -13,21 +12,9 @@ use serde_json::Map;
 use super::exit_hooks;
 use super::json::json_of;
 use super::promise::Json;
-use super::tool_call::settle_tool;
-use crate::error::CoreResult;
-use crate::tools::args::{args_of, Args};
+use super::tool_call::{run_tool as run, settle_tool};
 use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
 use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
-
-/// Runs `tool(args)`. Tools may start the daemon, so the exit hooks go first.
-fn run<'env, F, Fut>(env: &'env Env, args: Option<Value>, tool: F) -> Result<PromiseRaw<'env, Json>>
-where
-    F: FnOnce(Args) -> Fut,
-    Fut: Future<Output = CoreResult<Value>> + Send + 'static,
-{
-    let fut = tool(args_of(args));
-    settle_tool(env, async move { fut.await.map(Some) })
-}
 
 /// Spawns a run (auto-starting the daemon unless `supervisorId` is given).
 #[napi(
