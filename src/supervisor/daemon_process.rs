@@ -71,11 +71,28 @@ pub struct Launched {
 
 fn pipe_cloexec() -> std::io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
+    // Linux creates both ends close-on-exec atomically.
+    #[cfg(target_os = "linux")]
     // SAFETY: pipe2 fills two fds we then own.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+    let created = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    // macOS has no pipe2. Between pipe() and fcntl() a fork elsewhere in the
+    // process could inherit an end; that only delays the readiness EOF for a
+    // daemon that dies, and the exit watcher reports that death anyway.
+    #[cfg(not(target_os = "linux"))]
+    // SAFETY: pipe fills two fds we then own.
+    let created = unsafe { libc::pipe(fds.as_mut_ptr()) };
+    if created != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    let fds = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    #[cfg(not(target_os = "linux"))]
+    for fd in [&fds.0, &fds.1] {
+        // SAFETY: fcntl on an fd we own.
+        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(fds)
 }
 
 /// Spawns `binary args…` with the readiness pipe on fd 3. Fails only if the
@@ -94,6 +111,9 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let write_fd = ready_write.as_raw_fd();
+    // Only Linux has a parent-death signal; on macOS the host's exit hooks
+    // are what stop the daemon (README, "The supervisor").
+    #[cfg(target_os = "linux")]
     let parent_pid = std::process::id() as i32;
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
