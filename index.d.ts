@@ -847,6 +847,13 @@ export interface RunReducerLimits {
 /** Shuts the daemon down and removes the runs' sentinels and event logs. */
 export declare function shutdownTool(args?: ShutdownToolArgs): Promise<{ ok: true; cleaned_up: string[] }>
 
+/**
+ * The path of the `avenor-sim` binary shipped for this platform (the
+ * simulated daemon, for `AVENOR_BIN` in integration tests), or an error
+ * naming the platform package to install.
+ */
+export declare function simulatorPath(): string
+
 /** `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700. */
 export declare function socketsRoot(): string
 

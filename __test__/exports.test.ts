@@ -52,7 +52,7 @@ const original = {
   constants: ['THINKING_LEVELS', 'DEFAULT_RUN_REDUCER_LIMITS'],
 }
 const additions = {
-  functions: ['platformMapping', 'parseChecksums', 'verifyChecksum', 'planAvenorDownload', 'installAvenorBinary'],
+  functions: ['platformMapping', 'parseChecksums', 'verifyChecksum', 'planAvenorDownload', 'installAvenorBinary', 'simulatorPath'],
   classes: ['Client', 'EventIterator', 'RunObserver'],
   constants: ['__napiBindingTarget'],
 }

@@ -13,6 +13,7 @@ pub mod jsval;
 pub mod observe;
 pub mod policy;
 pub mod runs;
+pub mod simulator;
 pub mod status;
 pub mod supervisor;
 pub mod tools;

@@ -16,6 +16,7 @@ pub mod policy;
 pub mod process_env;
 pub mod promise;
 pub mod raw;
+pub mod simulator;
 pub mod supervisor;
 pub mod tool_call;
 pub mod tools;
