@@ -42,7 +42,9 @@ async function runHost(t, mode, end) {
     stdio: ['pipe', 'pipe', 'pipe'],
   })
   let stderr = ''
+  let stdout = ''
   child.stderr.on('data', (d) => (stderr += d))
+  child.stdout.on('data', (d) => (stdout += d))
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
   const socket = await new Promise((resolve, reject) => {
     let out = ''
@@ -61,7 +63,7 @@ async function runHost(t, mode, end) {
   const how = await exited
   clearTimeout(deadline)
   t.true(await until(() => pidsMentioning(socket).length === 0, 3000), `daemon ${daemons} still running`)
-  return { socket, how, stderr }
+  return { socket, how, stderr, stdout }
 }
 
 test('process.exit() stops the daemon and removes its socket', async (t) => {
@@ -93,3 +95,17 @@ test('SIGKILL of the host still ends the daemon (parent-death signal)', async (t
   // The daemon got SIGINT and shut down gracefully, removing its socket itself.
   t.true(await until(() => !existsSync(socket), 3000))
 })
+
+for (const [mode, code] of [
+  ['handler-before', 7],
+  ['handler-after', 8],
+]) {
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    test(`${signal} with a host listener registered ${mode.slice(8)} the library's stops the daemon and leaves the exit to the host`, async (t) => {
+      const { socket, how, stdout } = await runHost(t, mode, (child) => child.kill(signal))
+      t.is(how.code, code, 'the host exited with its own code')
+      t.true(stdout.includes(JSON.stringify({ hostHandler: mode, signal })), stdout)
+      t.false(existsSync(socket))
+    })
+  }
+}

@@ -1,5 +1,8 @@
 //! Process hooks that stop owned daemons when the host ends (core-spec §5.2 step
-//! 4): on `exit`, and on `SIGINT`/`SIGTERM` (then `process.exit(128 + n)`).
+//! 4): on `exit`, and on `SIGINT`/`SIGTERM`. On a signal the daemons are stopped
+//! first; the process then exits with `128 + n` only when ours is the signal's
+//! only listener (Node's default). A host with its own listener decides when to
+//! exit: calling `process.exit()` there would cut its handler short or skip it.
 //! Registered from JS because Rust `Drop` and env cleanup hooks do not run on
 //! `process.exit()`, and Tokio's signal handling must not be used in an addon.
 
@@ -57,8 +60,17 @@ pub fn ensure_registered(env: &Env) -> Result<()> {
             env.create_function_from_closure("avenorStopDaemonsOnSignal", move |ctx| {
                 live_daemons::stop_all_blocking(EXIT_GRACE);
                 let process: Object = ctx.env.get_global()?.get_named_property("process")?;
-                let exit: Function<i32, Unknown> = process.get_named_property("exit")?;
-                exit.apply(process, code)?;
+                let count: Function<&str, Unknown> = process.get_named_property("listenerCount")?;
+                let listeners = count.apply(process, signal)?;
+                // A runtime without a numeric count is treated as "only ours".
+                let only_ours = listeners
+                    .coerce_to_number()
+                    .and_then(|n| n.get_double())
+                    .map_or(true, |n| n <= 1.0);
+                if only_ours {
+                    let exit: Function<i32, Unknown> = process.get_named_property("exit")?;
+                    exit.apply(process, code)?;
+                }
                 Ok(())
             })?;
         on.apply(process, FnArgs::from((signal, handler)))?;
