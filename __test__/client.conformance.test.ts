@@ -216,6 +216,28 @@ describe('events', () => {
     client.close()
   })
 
+  it('a slow reader loses streaming chunks first, never session.end, permission.request or the notice', async () => {
+    server = await MockServer.start(() => ({ result: { subscribed: true } }))
+    const client = await dial(server.path)
+    await client.subscribe()
+    server.event({ event: 'permission.request', request_id: 'p1' })
+    for (let seq = 0; seq < 400; seq++) server.event({ event: 'agent.message_chunk', seq })
+    server.event({ event: 'tool.call', toolCallId: 't1' })
+    server.event({ event: 'session.end', stop_reason: 'end_turn' })
+    await client.call('sync')
+    const it = client.events()
+    const events = []
+    for (let i = 0; i < 257; i++) events.push((await it.next()).value)
+    const names = events.map((e) => e.event)
+    expect(names[0]).toBe('permission.request')
+    expect(names.slice(-3)).toEqual(['client.lagged', 'tool.call', 'session.end'])
+    // 400 chunks + 3 others arrived; 256 places; every loss is counted once.
+    expect(events[254]).toEqual({ event: 'client.lagged', dropped_count: 400 + 3 - 256 })
+    server.event({ event: 'after' })
+    expect((await it.next()).value).toEqual({ event: 'after' })
+    client.close()
+  })
+
   it('return() ends a pending next(); throw() rethrows; iterators compete for one queue', async () => {
     server = await MockServer.start(() => ({ result: { subscribed: true } }))
     const client = await dial(server.path)

@@ -1,19 +1,31 @@
 //! The client's single bounded event queue (capacity 256). An arriving event goes
-//! to the oldest waiting reader first, else into the queue; when the queue is full
-//! it is dropped and counted, and the next delivered event is preceded by one
-//! `{event: "client.lagged", dropped_count}`.
+//! to the oldest waiting reader first, else into the queue. A full queue sheds
+//! load by importance, counting every event it loses: streaming chunks
+//! (`*_chunk`) go first; any other event may take the place of the oldest queued
+//! chunk; `session.end` and `permission.request` are never shed while anything
+//! less important is queued, and may go past the capacity (up to
+//! `PROTECTED_CAPACITY`, a bound against a hostile daemon). The first loss queues
+//! one `{event: "client.lagged", dropped_count}` after what is queued, so it
+//! comes before any later event; while it is still queued, further losses merge
+//! into its count, so the notice is never lost, never repeats and takes no
+//! event's place.
 //!
 //! Choice beyond the original: when the connection ends, events already queued are
 //! still handed out before readers see the end, so nothing received is lost.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
 pub const EVENT_QUEUE_CAPACITY: usize = 256;
+
+/// How far protected events may take the queue past its capacity.
+pub const PROTECTED_CAPACITY: usize = 2 * EVENT_QUEUE_CAPACITY;
 
 /// An event as the queue holds it: the daemon's params as raw JSON text (made a
 /// JS object by `JSON.parse` on the JS thread, which is quicker than building it
@@ -31,11 +43,61 @@ impl EventItem {
             EventItem::Built(v) => v.clone(),
         }
     }
+
+    /// How much the event matters when the queue must shed one.
+    fn importance(&self) -> Importance {
+        #[derive(Deserialize)]
+        struct Head<'a> {
+            #[serde(borrow, default)]
+            event: Option<Cow<'a, str>>,
+        }
+        let name = match self {
+            EventItem::Raw(raw) => serde_json::from_str::<Head>(raw.get())
+                .ok()
+                .and_then(|h| h.event)
+                .map(Cow::into_owned),
+            EventItem::Built(v) => v.get("event").and_then(Value::as_str).map(str::to_owned),
+        };
+        match name.as_deref() {
+            Some("session.end" | "permission.request") => Importance::Protected,
+            Some(n) if n.ends_with("_chunk") => Importance::Chunk,
+            _ => Importance::Normal,
+        }
+    }
 }
 
 impl PartialEq for EventItem {
     fn eq(&self, other: &Self) -> bool {
         self.to_value() == other.to_value()
+    }
+}
+
+/// Shedding order: chunks first, protected events never while others remain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Importance {
+    Chunk,
+    Normal,
+    Protected,
+}
+
+/// A queue slot: an event (its importance worked out only when the queue is
+/// full, so the usual path parses nothing), or the pending lag notice.
+enum Slot {
+    Event {
+        item: EventItem,
+        importance: Option<Importance>,
+    },
+    LagNotice,
+}
+
+impl Slot {
+    fn importance(&mut self) -> Importance {
+        match self {
+            Slot::Event { item, importance } => {
+                *importance.get_or_insert_with(|| item.importance())
+            }
+            Slot::LagNotice => Importance::Protected,
+        }
     }
 }
 
@@ -64,33 +126,94 @@ pub struct EventQueue {
 
 #[derive(Default)]
 struct QueueState {
-    items: VecDeque<EventItem>,
+    slots: VecDeque<Slot>,
+    /// Events lost and not yet announced.
     dropped: u64,
+    /// Whether a lag notice is queued (it then carries `dropped` when taken).
+    notice_queued: bool,
     /// Waiting readers, oldest first, tagged with their iterator id.
     waiters: VecDeque<(u64, oneshot::Sender<Option<EventItem>>)>,
     ended: bool,
 }
 
+fn lagged(count: u64) -> EventItem {
+    EventItem::Built(json!({"event": "client.lagged", "dropped_count": count}))
+}
+
 impl QueueState {
-    /// Hands `event` to the oldest live waiter, or queues it; false when full.
-    fn deliver(&mut self, mut event: EventItem) -> bool {
+    /// Hands `event` to the oldest live waiter; gives it back when none waits.
+    fn hand_to_waiter(&mut self, mut event: EventItem) -> Option<EventItem> {
         while let Some((_, tx)) = self.waiters.pop_front() {
             match tx.send(Some(event)) {
-                Ok(()) => return true,
+                Ok(()) => return None,
                 Err(Some(back)) => event = back,
-                Err(None) => return true,
+                Err(None) => return None,
             }
         }
-        if self.items.len() < EVENT_QUEUE_CAPACITY {
-            self.items.push_back(event);
-            true
-        } else {
-            false
+        Some(event)
+    }
+
+    /// Queued events, not counting the lag notice.
+    fn event_count(&self) -> usize {
+        self.slots.len() - usize::from(self.notice_queued)
+    }
+
+    /// Counts one lost event. The first loss since the last announcement queues
+    /// the notice here, after everything already queued; later ones merge into it.
+    fn lose_one(&mut self) {
+        self.dropped += 1;
+        if !self.notice_queued {
+            self.slots.push_back(Slot::LagNotice);
+            self.notice_queued = true;
         }
     }
 
-    fn has_room(&self) -> bool {
-        !self.waiters.is_empty() || self.items.len() < EVENT_QUEUE_CAPACITY
+    /// Queues `event`, shedding the least important event when full.
+    fn enqueue(&mut self, item: EventItem) {
+        let mut slot = Slot::Event {
+            item,
+            importance: None,
+        };
+        if self.event_count() < EVENT_QUEUE_CAPACITY {
+            self.slots.push_back(slot);
+            return;
+        }
+        let arriving = slot.importance();
+        if arriving > Importance::Chunk {
+            // The oldest queued event of the lowest importance below the arrival's.
+            let mut victim: Option<(usize, Importance)> = None;
+            for (i, queued) in self.slots.iter_mut().enumerate() {
+                let level = queued.importance();
+                if level < arriving && victim.is_none_or(|(_, v)| level < v) {
+                    victim = Some((i, level));
+                    if level == Importance::Chunk {
+                        break;
+                    }
+                }
+            }
+            if let Some((i, _)) = victim {
+                self.slots.remove(i);
+                self.lose_one();
+                self.slots.push_back(slot);
+                return;
+            }
+            if arriving == Importance::Protected && self.event_count() < PROTECTED_CAPACITY {
+                self.slots.push_back(slot);
+                return;
+            }
+        }
+        self.lose_one();
+    }
+
+    /// The next queued event, the lag notice made with the count it absorbed.
+    fn pop(&mut self) -> Option<EventItem> {
+        match self.slots.pop_front()? {
+            Slot::Event { item, .. } => Some(item),
+            Slot::LagNotice => {
+                self.notice_queued = false;
+                Some(lagged(std::mem::take(&mut self.dropped)))
+            }
+        }
     }
 }
 
@@ -105,21 +228,15 @@ impl EventQueue {
         if state.ended {
             return;
         }
-        // The lag notice goes out only when it has room, so its count is never lost.
-        if state.dropped > 0 && state.has_room() {
-            let lagged = json!({"event": "client.lagged", "dropped_count": state.dropped});
-            state.dropped = 0;
-            state.deliver(EventItem::Built(lagged));
-        }
-        if !state.deliver(event) {
-            state.dropped += 1;
+        if let Some(event) = state.hand_to_waiter(event) {
+            state.enqueue(event);
         }
     }
 
     /// Takes a queued event, or reports the end, or registers reader `iterator`.
     pub fn take(&self, iterator: u64) -> Take {
         let mut state = self.lock();
-        if let Some(event) = state.items.pop_front() {
+        if let Some(event) = state.pop() {
             return Take::Event(event);
         }
         if state.ended {
@@ -132,7 +249,7 @@ impl EventQueue {
 
     /// Takes a queued event without waiting.
     pub fn try_take(&self) -> Option<EventItem> {
-        self.lock().items.pop_front()
+        self.lock().pop()
     }
 
     /// Releases the waiting readers of one iterator (its `return()`).
@@ -165,7 +282,7 @@ impl EventQueue {
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().items.len()
+        self.lock().event_count()
     }
 }
 
@@ -200,28 +317,105 @@ mod tests {
         assert_eq!(take_value(&q), None);
     }
 
+    fn raw(text: &str) -> EventItem {
+        EventItem::Raw(RawValue::from_string(text.to_string()).unwrap())
+    }
+
+    fn drain(q: &EventQueue) -> Vec<Value> {
+        std::iter::from_fn(|| take_value(q)).collect()
+    }
+
+    fn names(events: &[Value]) -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     #[test]
-    fn a_full_queue_keeps_counting_until_there_is_room() {
+    fn losses_while_the_notice_is_queued_merge_into_its_count() {
         let q = EventQueue::default();
         for _ in 0..260 {
             q.push(ev("x"));
         }
         q.try_take();
         q.push(ev("y"));
-        // One slot: the notice takes it, and "y" is counted as dropped too.
-        let mut last = None;
-        while let Some(e) = take_value(&q) {
-            last = Some(e);
-        }
+        q.push(ev("w"));
+        let events = drain(&q);
+        // 255 x, then one notice for the four lost x and the lost w, then y.
+        assert_eq!(events.len(), 257);
         assert_eq!(
-            last,
-            Some(json!({"event": "client.lagged", "dropped_count": 4}))
+            events[255],
+            json!({"event": "client.lagged", "dropped_count": 5})
         );
+        assert_eq!(events[256], json!({"event": "y"}));
         q.push(ev("z"));
+        assert_eq!(drain(&q), vec![json!({"event": "z"})]);
+    }
+
+    #[test]
+    fn the_end_of_a_turn_survives_a_queue_full_of_chunks() {
+        let q = EventQueue::default();
+        for i in 0..300 {
+            q.push(raw(&format!(
+                r#"{{"event":"agent.message_chunk","seq":{i}}}"#
+            )));
+        }
+        q.push(raw(r#"{"event":"permission.request","request_id":"p1"}"#));
+        q.push(raw(
+            r#"{"seq":400,"event":"session.end","stop_reason":"end_turn"}"#,
+        ));
+        let events = drain(&q);
+        let tail: Vec<_> = names(&events).into_iter().skip(events.len() - 3).collect();
+        assert_eq!(tail, ["client.lagged", "permission.request", "session.end"]);
+        assert_eq!(events.len(), 256 + 1);
+        // 44 chunks never got in, 2 were pushed out for the protected events.
+        assert_eq!(events[254]["dropped_count"], json!(46));
+        // The oldest chunks made room; the newest kept ones are in order.
+        assert_eq!(events[0]["seq"], json!(2));
+        assert_eq!(events[253]["seq"], json!(255));
+    }
+
+    #[test]
+    fn other_events_push_out_chunks_but_not_each_other() {
+        let q = EventQueue::default();
+        q.push(ev("agent.thought_chunk"));
+        for _ in 0..255 {
+            q.push(ev("tool.call"));
+        }
+        q.push(ev("agent.status"));
+        q.push(ev("agent.status"));
+        let got = names(&drain(&q));
+        assert_eq!(got.len(), 257);
+        assert!(!got.contains(&"agent.thought_chunk".to_string()));
+        assert_eq!(got.iter().filter(|n| *n == "agent.status").count(), 1);
+        assert_eq!(got[255], "client.lagged");
+    }
+
+    #[test]
+    fn protected_events_go_past_the_capacity_up_to_a_bound() {
+        let q = EventQueue::default();
+        for _ in 0..(PROTECTED_CAPACITY + 10) {
+            q.push(ev("session.end"));
+        }
+        assert_eq!(q.len(), PROTECTED_CAPACITY);
+        let events = drain(&q);
+        assert_eq!(events.len(), PROTECTED_CAPACITY + 1);
         assert_eq!(
-            take_value(&q),
-            Some(json!({"event": "client.lagged", "dropped_count": 1}))
+            events[PROTECTED_CAPACITY],
+            json!({"event": "client.lagged", "dropped_count": 10})
         );
+    }
+
+    #[test]
+    fn a_reader_waiting_on_an_empty_queue_gets_events_directly() {
+        let q = EventQueue::default();
+        let Take::Wait(ticket) = q.take(1) else {
+            panic!()
+        };
+        q.push(ev("session.end"));
+        assert_eq!(ticket.0.blocking_recv().unwrap(), Some(ev("session.end")));
+        assert_eq!(q.len(), 0);
     }
 
     #[tokio::test]
