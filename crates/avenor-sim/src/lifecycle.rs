@@ -72,6 +72,11 @@ async fn run(
         };
         let has_session_end = !matches!(res.end, TurnEnd::Failed { .. });
         if has_session_end {
+            // The output first: a status that shows `done` must show the output
+            // too (clients read it as soon as they see `done`).
+            if !res.final_output.is_empty() {
+                rt.state().final_output = res.final_output.clone();
+            }
             rt.set_phase("done", "");
         }
         let next = finish_turn(&rt, &res, code, &stop_reason, attempts);

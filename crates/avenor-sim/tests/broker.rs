@@ -181,7 +181,10 @@ fn peers_params_and_ownership() {
     let rt =
         owner.spawn(json!({"prompt": "say hi", "label": "peer", "model": "m1", "dir": "/tmp"}));
     // Parked after its turn: status `idle`.
-    owner.wait_status(&rt, |s| s["status"] == json!("idle"));
+    // `idle` alone also covers "not started yet" (protocol §3.1): wait for the park.
+    owner.wait_status(&rt, |s| {
+        s["status"] == json!("idle") && s["phase"] == json!("done")
+    });
     assert_eq!(
         other.call("broker_peers", Value::Null),
         json!({"sessions": [{"run_id": rt, "label": "peer", "status": "idle",

@@ -634,3 +634,30 @@ fn retries_after_exit_one_and_parked_timeout() {
     assert_eq!(st["exit_code"], json!(0));
     assert!(sentinel_of(&mut c, &rt).starts_with("DONE\n"));
 }
+
+/// `status` never shows a finished turn (`phase: "done"`) without its final
+/// output: both change together. Tests (and clients) read the output as soon as
+/// they see `done`; the output used to be stored just after the phase, so a
+/// status in between reported `done` with no `final_output`.
+#[test]
+fn done_and_the_final_output_appear_together() {
+    let d = Daemon::start_with(Opts {
+        args: &["--dispatch", "concurrent"],
+        ..Opts::default()
+    });
+    let mut c = d.connect();
+    for round in 0..40 {
+        let text = format!("round {round}");
+        let rt = c.spawn(json!({ "prompt": format!("say {text}") }));
+        // Polls without pausing, to land between the two changes if they are apart.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let st = loop {
+            let st = c.call("status", json!({ "runtime_id": rt }));
+            if st["phase"] == json!("done") {
+                break st;
+            }
+            assert!(Instant::now() < deadline, "never done: {st}");
+        };
+        assert_eq!(st["final_output"], json!(text), "{st}");
+    }
+}
