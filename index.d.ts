@@ -660,6 +660,7 @@ export type WorkflowClient = Pick<
   | 'workflowControllerCreate'
   | 'workflowControllerEnable'
   | 'workflowControllerDisable'
+  | 'workflowReady'
   | 'close'
 >
 
@@ -715,6 +716,8 @@ export declare class Client {
   workflowControllerList(): Promise<any>
   workflowControllerCreate(params: WorkflowControllerCreateParams): Promise<any>
   workflowControllerDisable(controllerId: string, reason: string): Promise<any>
+  /** A controller's ready work (`workflow.ready`, see `methods::WORKFLOW_READY`). */
+  workflowReady(controllerId: string, limit?: number | undefined | null): Promise<any>
   brokerSend(fromRunId: string, toRunId: string, message: string, role?: string | undefined | null): Promise<void>
   brokerAsk(toRunId: string, message: string, role?: string | undefined | null): Promise<any>
   brokerPeers(): Promise<any[]>
@@ -858,6 +861,9 @@ export declare function createWorkflowGateTool(getSupervisorClient: GetSuperviso
 
 /** `workflowInspectTool` driven through the caller's `getSupervisorClient`. */
 export declare function createWorkflowInspectTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowInspectToolArgs) => Promise<WorkflowInspectResult>
+
+/** `workflowReadyTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowReadyTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowReadyToolArgs) => Promise<WorkflowReadyResult>
 
 /** `workflowStatusTool` driven through the caller's `getSupervisorClient`. */
 export declare function createWorkflowStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowStatusToolArgs) => Promise<WorkflowStatusResult>
@@ -1025,6 +1031,9 @@ export declare function workflowGateTool(args: WorkflowGateToolArgs): Promise<Wo
 
 /** A workflow's full record (`workflow.inspect`). */
 export declare function workflowInspectTool(args: WorkflowInspectToolArgs): Promise<WorkflowInspectResult>
+
+/** The ready work of a controller (`workflow.ready`); `limit` is passed as given. */
+export declare function workflowReadyTool(args: WorkflowReadyToolArgs): Promise<WorkflowReadyResult>
 
 /** A workflow's status (`workflow.status`). */
 export declare function workflowStatusTool(args: WorkflowStatusToolArgs): Promise<WorkflowStatusResult>

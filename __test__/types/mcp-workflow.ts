@@ -2,15 +2,17 @@
 // call (gate `subject` is `z.unknown()`, `result` a string), and the result handed
 // to the MCP SDK as a plain record.
 import {
+  createWorkflowReadyTool,
   workflowCompleteTool,
   workflowControllerStatusTool,
   workflowEventsTool,
   workflowGateTool,
   workflowInspectTool,
+  workflowReadyTool,
   workflowStatusTool,
   workflowWaitTool,
 } from '@dougbots/avenor-core'
-import type { WorkflowGateToolArgs, WorkflowStatusResult } from '@dougbots/avenor-core'
+import type { GetSupervisorClient, WorkflowGateToolArgs, WorkflowReadyResult, WorkflowStatusResult } from '@dougbots/avenor-core'
 import { expectType, type Equal, type IsAny } from './helpers'
 
 type ToolResult = Record<string, unknown>
@@ -57,3 +59,11 @@ export async function others(): Promise<ToolResult[]> {
 expectType<Equal<IsAny<Awaited<ReturnType<typeof workflowStatusTool>>>, false>>()
 expectType<Equal<Awaited<ReturnType<typeof workflowStatusTool>>, WorkflowStatusResult>>()
 expectType<Equal<IsAny<Awaited<ReturnType<typeof workflowGateTool>>>, false>>()
+
+// The 720aab63 line's ready tool and its factory.
+export async function ready(limit: number | undefined, get: GetSupervisorClient): Promise<ToolResult[]> {
+  const direct: WorkflowReadyResult = await workflowReadyTool({ controllerId: 'c1', limit })
+  const viaFactory = await createWorkflowReadyTool(get)({ controllerId: 'c1', limit, supervisorId: 'sup-1' })
+  const first: string | undefined = viaFactory.candidates?.[0]?.node_id
+  return [direct, viaFactory, { first }]
+}

@@ -660,6 +660,7 @@ export type WorkflowClient = Pick<
   | 'workflowControllerCreate'
   | 'workflowControllerEnable'
   | 'workflowControllerDisable'
+  | 'workflowReady'
   | 'close'
 >
 

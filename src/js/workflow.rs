@@ -338,3 +338,32 @@ pub fn create_workflow_controller_disable_tool<'env>(
         WorkflowTool::ControllerDisable,
     )
 }
+
+/// The ready work of a controller (`workflow.ready`); `limit` is passed as given.
+#[napi(
+    ts_args_type = "args: WorkflowReadyToolArgs",
+    ts_return_type = "Promise<WorkflowReadyResult>"
+)]
+pub fn workflow_ready_tool<'env>(
+    env: &'env Env,
+    args: Option<Value>,
+) -> Result<PromiseRaw<'env, Json>> {
+    tool(env, args, WorkflowTool::Ready)
+}
+
+/// `workflowReadyTool` driven through the caller's `getSupervisorClient`.
+#[napi(
+    ts_args_type = "getSupervisorClient: GetSupervisorClient",
+    ts_return_type = "(args: WorkflowReadyToolArgs) => Promise<WorkflowReadyResult>"
+)]
+pub fn create_workflow_ready_tool<'env>(
+    env: &'env Env,
+    get_supervisor_client: GetSupervisorClient<'env>,
+) -> Result<FactoryTool<'env>> {
+    workflow_factory(
+        env,
+        "workflowReadyTool",
+        get_supervisor_client,
+        WorkflowTool::Ready,
+    )
+}
