@@ -364,7 +364,8 @@ export interface RunSnapshot {
 export type RunSnapshotSeed = Partial<RunSnapshot>
 
 export interface RunObserverClient {
-  events(options?: SubscribeOptions): AsyncIterator<Event>
+  /** An async iterator, or an async iterable (then its `[Symbol.asyncIterator]()` is used). */
+  events(options?: SubscribeOptions): AsyncIterator<Event> | AsyncIterable<Event>
   close?(): void
 }
 
@@ -968,7 +969,7 @@ export interface RunReducerLimits {
 /** Shuts the daemon down and removes the runs' sentinels and event logs. */
 export declare function shutdownTool(args?: ShutdownToolArgs): Promise<{ ok: true; cleaned_up: string[] }>
 
-/** `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700. */
+/** `<AVENOR_HOME or ~/.avenor>/sockets`; only the path, nothing is created. */
 export declare function socketsRoot(): string
 
 export interface SpawnMetadata {

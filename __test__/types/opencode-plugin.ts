@@ -20,3 +20,8 @@ export function fallback(runId: string): RunSnapshot {
 }
 
 export const text: string | undefined = extractEventText({ event: 'agent.message', delta: 'hello' })
+
+// observeRun also takes a client whose events() is only async-iterable.
+export function observeIterable(events: AsyncIterable<Record<string, unknown> & { event: string }>): RunObserver {
+  return observeRun({ events: () => events })
+}

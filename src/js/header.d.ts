@@ -364,7 +364,8 @@ export interface RunSnapshot {
 export type RunSnapshotSeed = Partial<RunSnapshot>
 
 export interface RunObserverClient {
-  events(options?: SubscribeOptions): AsyncIterator<Event>
+  /** An async iterator, or an async iterable (then its `[Symbol.asyncIterator]()` is used). */
+  events(options?: SubscribeOptions): AsyncIterator<Event> | AsyncIterable<Event>
   close?(): void
 }
 
