@@ -92,6 +92,10 @@ export interface RunInfo {
 
 export type ThinkingLevel = 'off' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max'
 
+/** The type of `THINKING_LEVELS`: the literal tuple, so that `z.enum(THINKING_LEVELS)`
+    infers `ThinkingLevel` (napi alone would declare `string[]`). */
+export type ThinkingLevels = readonly ['off', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']
+
 export interface SpawnToolArgs {
   agent?: string
   prompt?: string
@@ -134,10 +138,14 @@ export interface PendingPermission {
   options: Array<{ option_id: string; label: string; kind: string; requires_message?: true }>
 }
 
+/** The statuses `statusTool` maps to. The original typed `status` as `string`, so any
+    string is accepted; the literals are there for completion. */
+export type RunStatus = 'running' | 'waiting' | 'done' | 'failed' | 'timeout' | 'killed' | (string & {})
+
 export interface StatusResult {
   run_id: string
   label: string
-  status: 'running' | 'waiting' | 'done' | 'failed' | 'timeout' | 'killed'
+  status: RunStatus
   runtime_id?: string
   phase?: string
   phase_label?: string
@@ -213,10 +221,10 @@ export interface WorkflowGateParams {
   actor?: string
   reason?: string
   outcome?: string
-  subject?: string
+  subject?: unknown
   poll_id?: string
   source?: string
-  result?: unknown
+  result?: string
   response_hash?: string
   observed_at?: string
   evidence_ids?: string[]
@@ -356,7 +364,8 @@ export interface RunSnapshot {
 export type RunSnapshotSeed = Partial<RunSnapshot>
 
 export interface RunObserverClient {
-  events(options?: SubscribeOptions): AsyncIterator<Event>
+  /** An async iterator, or an async iterable (then its `[Symbol.asyncIterator]()` is used). */
+  events(options?: SubscribeOptions): AsyncIterator<Event> | AsyncIterable<Event>
   close?(): void
 }
 
@@ -397,7 +406,7 @@ export interface ResultToolArgs {
 export interface ResultResult {
   run_id: string
   label: string
-  status: StatusResult['status']
+  status: RunStatus
   ready: boolean
   runtime_id?: string
   session_id?: string
@@ -476,6 +485,113 @@ export interface BrokerReplyResult {
 /** The daemon's result object, returned unchanged. */
 export type WorkflowToolResult = any
 
+/* The workflow results are the daemon's objects, passed through unchanged; the
+   original typed them `Record<string, unknown>`. The members named here are the ones
+   the daemon (and avenor-sim) answers with; all optional, any others allowed. */
+
+/** Which workflow node execution a runtime or work item belongs to. */
+export interface ExecutionIdentity {
+  workflow_id?: string
+  node_id?: string
+  activation_id?: string
+  attempt_id?: string
+  [key: string]: unknown
+}
+
+export interface WorkflowNodeSummary {
+  node_id?: string
+  status?: string
+  activation_id?: string
+  outcome?: string
+  [key: string]: unknown
+}
+
+/** `workflow.status`. */
+export interface WorkflowStatusResult {
+  workflow_id?: string
+  status?: string
+  template_id?: string
+  template_version?: unknown
+  nodes?: WorkflowNodeSummary[]
+  latest_seq?: number
+  [key: string]: unknown
+}
+
+/** `workflow.wait`: the status once the workflow stopped running or the wait timed out. */
+export type WorkflowWaitResult = WorkflowStatusResult
+
+/** `workflow.inspect`: the status with the workflow's metadata, params and node details. */
+export interface WorkflowInspectResult extends WorkflowStatusResult {
+  metadata?: unknown
+  params?: unknown
+}
+
+export interface WorkflowEvent {
+  seq?: number
+  type?: string
+  [key: string]: unknown
+}
+
+/** `workflow.events`. */
+export interface WorkflowEventsResult {
+  workflow_id?: string
+  events?: WorkflowEvent[]
+  latest_seq?: number
+  [key: string]: unknown
+}
+
+/** `workflow.command`. */
+export interface WorkflowCommandResult {
+  workflow_id?: string
+  op?: string
+  accepted?: boolean
+  seq?: number
+  status?: string
+  [key: string]: unknown
+}
+
+export type WorkflowCompleteResult = WorkflowCommandResult
+export type WorkflowGateResult = WorkflowCommandResult
+
+/** A controller (`workflow.controller.create`, `.enable`, `.disable`). */
+export interface WorkflowControllerRecord {
+  controller_id?: string
+  max_inflight?: number
+  enabled?: boolean
+  disabled_reason?: string
+  [key: string]: unknown
+}
+
+/** `workflow.controller.list`. */
+export interface WorkflowControllerListResult {
+  controllers?: WorkflowControllerRecord[]
+  [key: string]: unknown
+}
+
+/** `workflow.controller.status` (the record plus activations in flight); without
+    `controllerId`, the controller list. */
+export interface WorkflowControllerStatusResult extends WorkflowControllerRecord {
+  inflight?: number
+  controllers?: WorkflowControllerRecord[]
+}
+
+export interface WorkflowReadyToolArgs {
+  controllerId: string
+  limit?: number
+  supervisorId?: string
+}
+
+/** A node that is ready to run. */
+export type WorkflowReadyCandidate = ExecutionIdentity
+
+/** The ready work of a controller; advisory (nothing is claimed). */
+export interface WorkflowReadyResult {
+  advisory?: boolean
+  controller_id?: string
+  candidates?: WorkflowReadyCandidate[]
+  [key: string]: unknown
+}
+
 export interface WorkflowStatusToolArgs {
   workflowId: string
   supervisorId?: string
@@ -545,6 +661,7 @@ export type WorkflowClient = Pick<
   | 'workflowControllerCreate'
   | 'workflowControllerEnable'
   | 'workflowControllerDisable'
+  | 'workflowReady'
   | 'close'
 >
 
@@ -600,6 +717,8 @@ export declare class Client {
   workflowControllerList(): Promise<any>
   workflowControllerCreate(params: WorkflowControllerCreateParams): Promise<any>
   workflowControllerDisable(controllerId: string, reason: string): Promise<any>
+  /** A controller's ready work (`workflow.ready`, see `methods::WORKFLOW_READY`). */
+  workflowReady(controllerId: string, limit?: number | undefined | null): Promise<any>
   brokerSend(fromRunId: string, toRunId: string, message: string, role?: string | undefined | null): Promise<void>
   brokerAsk(toRunId: string, message: string, role?: string | undefined | null): Promise<any>
   brokerPeers(): Promise<any[]>
@@ -718,37 +837,40 @@ export interface CloseOptions {
 export declare function createRunSnapshot(seed?: RunSnapshotSeed, limits?: Partial<RunReducerLimits>): RunSnapshot
 
 /** `workflowCompleteTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowCompleteTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowCompleteToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowCompleteTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowCompleteToolArgs) => Promise<WorkflowCompleteResult>
 
 /** `workflowControllerCreateTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowControllerCreateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerCreateToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowControllerCreateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerCreateToolArgs) => Promise<WorkflowControllerRecord>
 
 /** `workflowControllerDisableTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowControllerDisableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerDisableToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowControllerDisableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerDisableToolArgs) => Promise<WorkflowControllerRecord>
 
 /** `workflowControllerEnableTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowControllerEnableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerEnableToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowControllerEnableTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerEnableToolArgs) => Promise<WorkflowControllerRecord>
 
 /** `workflowControllerListTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowControllerListTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerListToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowControllerListTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerListToolArgs) => Promise<WorkflowControllerListResult>
 
 /** `workflowControllerStatusTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowControllerStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerStatusToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowControllerStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowControllerStatusToolArgs) => Promise<WorkflowControllerStatusResult>
 
 /** `workflowEventsTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowEventsTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowEventsToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowEventsTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowEventsToolArgs) => Promise<WorkflowEventsResult>
 
 /** `workflowGateTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowGateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowGateToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowGateTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowGateToolArgs) => Promise<WorkflowGateResult>
 
 /** `workflowInspectTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowInspectTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowInspectToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowInspectTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowInspectToolArgs) => Promise<WorkflowInspectResult>
+
+/** `workflowReadyTool` driven through the caller's `getSupervisorClient`. */
+export declare function createWorkflowReadyTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowReadyToolArgs) => Promise<WorkflowReadyResult>
 
 /** `workflowStatusTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowStatusToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowStatusTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowStatusToolArgs) => Promise<WorkflowStatusResult>
 
 /** `workflowWaitTool` driven through the caller's `getSupervisorClient`. */
-export declare function createWorkflowWaitTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowWaitToolArgs) => Promise<WorkflowToolResult>
+export declare function createWorkflowWaitTool(getSupervisorClient: GetSupervisorClient): (args: WorkflowWaitToolArgs) => Promise<WorkflowWaitResult>
 
 /** The reducer's default bounds. */
 export declare const DEFAULT_RUN_REDUCER_LIMITS: RunReducerLimits
@@ -854,7 +976,7 @@ export declare function shutdownTool(args?: ShutdownToolArgs): Promise<{ ok: tru
  */
 export declare function simulatorPath(): string
 
-/** `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700. */
+/** `<AVENOR_HOME or ~/.avenor>/sockets`; only the path, nothing is created. */
 export declare function socketsRoot(): string
 
 export interface SpawnMetadata {
@@ -877,7 +999,7 @@ export interface SupervisorOptions {
 }
 
 /** The thinking levels, in this order. */
-export declare const THINKING_LEVELS: string[]
+export declare const THINKING_LEVELS: ThinkingLevels
 
 /** Throws `invalid spawn selector: …` unless `input` is a valid selection. */
 export declare function validateSpawnSelection(input: SpawnSelectionInput, rosterConfigured?: boolean): void
@@ -892,34 +1014,37 @@ export declare function validateThinkingForBackendResume(backend: string, value?
 export declare function verifyChecksum(bytes: Uint8Array, expectedHex: string): boolean
 
 /** Completes a workflow node (`workflow.command` op `complete`). */
-export declare function workflowCompleteTool(args: WorkflowCompleteToolArgs): Promise<WorkflowToolResult>
+export declare function workflowCompleteTool(args: WorkflowCompleteToolArgs): Promise<WorkflowCompleteResult>
 
 /** Creates a workflow controller. */
-export declare function workflowControllerCreateTool(args: WorkflowControllerCreateToolArgs): Promise<WorkflowToolResult>
+export declare function workflowControllerCreateTool(args: WorkflowControllerCreateToolArgs): Promise<WorkflowControllerRecord>
 
 /** Disables a workflow controller (a reason is required). */
-export declare function workflowControllerDisableTool(args: WorkflowControllerDisableToolArgs): Promise<WorkflowToolResult>
+export declare function workflowControllerDisableTool(args: WorkflowControllerDisableToolArgs): Promise<WorkflowControllerRecord>
 
 /** Enables a workflow controller. */
-export declare function workflowControllerEnableTool(args: WorkflowControllerEnableToolArgs): Promise<WorkflowToolResult>
+export declare function workflowControllerEnableTool(args: WorkflowControllerEnableToolArgs): Promise<WorkflowControllerRecord>
 
 /** The workflow controllers (`workflow.controller.list`). */
-export declare function workflowControllerListTool(args: WorkflowControllerListToolArgs): Promise<WorkflowToolResult>
+export declare function workflowControllerListTool(args: WorkflowControllerListToolArgs): Promise<WorkflowControllerListResult>
 
 /** A controller's status, or without `controllerId` the controller list. */
-export declare function workflowControllerStatusTool(args: WorkflowControllerStatusToolArgs): Promise<WorkflowToolResult>
+export declare function workflowControllerStatusTool(args: WorkflowControllerStatusToolArgs): Promise<WorkflowControllerStatusResult>
 
 /** A workflow's events (`workflow.events`). */
-export declare function workflowEventsTool(args: WorkflowEventsToolArgs): Promise<WorkflowToolResult>
+export declare function workflowEventsTool(args: WorkflowEventsToolArgs): Promise<WorkflowEventsResult>
 
 /** Operates a workflow gate (`workflow.command` op `gate`). */
-export declare function workflowGateTool(args: WorkflowGateToolArgs): Promise<WorkflowToolResult>
+export declare function workflowGateTool(args: WorkflowGateToolArgs): Promise<WorkflowGateResult>
 
 /** A workflow's full record (`workflow.inspect`). */
-export declare function workflowInspectTool(args: WorkflowInspectToolArgs): Promise<WorkflowToolResult>
+export declare function workflowInspectTool(args: WorkflowInspectToolArgs): Promise<WorkflowInspectResult>
+
+/** The ready work of a controller (`workflow.ready`); `limit` is passed as given. */
+export declare function workflowReadyTool(args: WorkflowReadyToolArgs): Promise<WorkflowReadyResult>
 
 /** A workflow's status (`workflow.status`). */
-export declare function workflowStatusTool(args: WorkflowStatusToolArgs): Promise<WorkflowToolResult>
+export declare function workflowStatusTool(args: WorkflowStatusToolArgs): Promise<WorkflowStatusResult>
 
 /** Waits for a workflow (`workflow.wait`, `timeout_ms` default 30 000). */
-export declare function workflowWaitTool(args: WorkflowWaitToolArgs): Promise<WorkflowToolResult>
+export declare function workflowWaitTool(args: WorkflowWaitToolArgs): Promise<WorkflowWaitResult>

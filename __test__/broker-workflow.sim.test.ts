@@ -11,6 +11,7 @@ import {
   brokerReplyTool,
   cancelTool,
   createWorkflowControllerListTool,
+  createWorkflowReadyTool,
   createWorkflowStatusTool,
   dial,
   peersTool,
@@ -26,6 +27,7 @@ import {
   workflowEventsTool,
   workflowGateTool,
   workflowInspectTool,
+  workflowReadyTool,
   workflowStatusTool,
   workflowWaitTool,
 } from '@dougbots/avenor-core'
@@ -219,6 +221,41 @@ describe('workflow tools', () => {
     expect(inspect.nodes[0]).toMatchObject({ node_id: 'build', status: 'completed', outputs: { sha: 'abc' } })
     expect(inspect.nodes[1].gates.g1).toMatchObject({ operation: 'satisfy', actor: 'me' })
     await expect(workflowStatusTool({ workflowId: 'wf_999', ...sup })).rejects.toThrow('rpc error [-32000]: workflow "wf_999" not found')
+  })
+
+  it("workflowReadyTool lists the ready nodes of a controller's workflows, limited", async () => {
+    const sup = { supervisorId: socket }
+    await workflowControllerCreateTool({ controllerId: 'ctl-ready', maxInflight: 1, ...sup })
+    const client = await dial(socket)
+    const created = await client.call('workflow.instantiate', {
+      template_id: 'tpl',
+      template_version: '1',
+      metadata: { controller_id: 'ctl-ready' },
+      params: { nodes: ['plan', 'code'] },
+    })
+    const wf: string = created.workflow_id
+    const plan = { workflow_id: wf, node_id: 'plan', activation_id: 'act_plan_1' }
+    const code = { workflow_id: wf, node_id: 'code', activation_id: 'act_code_1' }
+    expect(await workflowReadyTool({ controllerId: 'ctl-ready', ...sup })).toEqual({ advisory: true, controller_id: 'ctl-ready', candidates: [plan, code] })
+    expect(await workflowReadyTool({ controllerId: 'ctl-ready', limit: 1, ...sup })).toEqual({ advisory: true, controller_id: 'ctl-ready', candidates: [plan] })
+    await client.workflowCommand(wf, { op: 'skip', node_id: 'plan' })
+    expect(await client.workflowReady('ctl-ready')).toEqual({ advisory: true, controller_id: 'ctl-ready', candidates: [code] })
+    await expect(workflowReadyTool({ controllerId: 'nope', ...sup })).rejects.toThrow('rpc error [-32000]: controller "nope" not found')
+    client.close()
+
+    // The factory on a dialled client, closed afterwards.
+    const opened: Array<{ isClosed(): boolean }> = []
+    const ready = createWorkflowReadyTool(async (id) => {
+      const c = await dial(id)
+      opened.push(c)
+      return { client: c, isSingleton: false }
+    })
+    expect(await ready({ controllerId: 'ctl-ready', limit: 5, supervisorId: socket })).toEqual({ advisory: true, controller_id: 'ctl-ready', candidates: [code] })
+    expect(opened).toHaveLength(1)
+    expect(opened[0].isClosed()).toBe(true)
+
+    // Without supervisorId: the singleton's daemon, which has no such controller.
+    await expect(workflowReadyTool({ controllerId: 'ctl-ready' })).rejects.toThrow('rpc error [-32000]: controller "ctl-ready" not found')
   })
 
   it('a factory drives a real dialled client and closes it', async () => {

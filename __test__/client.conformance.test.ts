@@ -256,6 +256,20 @@ describe('events', () => {
     client.close()
   })
 
+  it('after close(), a new events() iterator rejects with control socket is closed, also once subscribed', async () => {
+    server = await MockServer.start(() => ({ result: { subscribed: true } }))
+    const client = await dial(server.path)
+    await client.subscribe()
+    client.close()
+    const events = client.events()
+    await expect(events.next()).rejects.toThrow('control socket is closed')
+    expect(await events.next()).toEqual({ value: undefined, done: true })
+    const fresh = await dial(server.path)
+    fresh.close()
+    await expect(fresh.events({ runtime_id: 'rt-1' }).next()).rejects.toThrow('control socket is closed')
+    expect(server.requests.map((r) => r.method)).toEqual(['subscribe'])
+  })
+
   it('for await ends when the connection closes, after queued events', async () => {
     server = await MockServer.start(() => ({ result: { subscribed: true } }))
     const client = await dial(server.path)

@@ -1,5 +1,5 @@
 // findAvenorBinary and install paths (core-spec §5.6, §16; §18 case 38, 40 getVersion).
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
@@ -59,6 +59,18 @@ it('getVersion validates its sources', () => {
   expect(() => getVersion()).toThrow('Invalid npm_package_version: 1.2')
   delete process.env.npm_package_version
   expect(getVersion()).toBe('0.9.0')
+})
+
+it('socketsRoot only returns the path: it creates nothing', () => {
+  const parent = mkdtempSync(join(tmpdir(), 'avenor-home-'))
+  try {
+    const home = join(parent, 'not-yet')
+    process.env.AVENOR_HOME = home
+    expect(socketsRoot()).toBe(join(home, 'sockets'))
+    expect(existsSync(home)).toBe(false)
+  } finally {
+    rmSync(parent, { recursive: true, force: true })
+  }
 })
 
 it('socketsRoot is <AVENOR_HOME>/sockets', () => {

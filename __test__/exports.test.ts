@@ -10,7 +10,9 @@ const core = require('@dougbots/avenor-core')
 
 const workflowTools = ['Status', 'Wait', 'Inspect', 'Events', 'Complete', 'Gate'].map((n) => `workflow${n}Tool`)
 const controllerTools = ['Status', 'List', 'Create', 'Enable', 'Disable'].map((n) => `workflowController${n}Tool`)
-const factories = [...workflowTools, ...controllerTools].map((n) => `create${n[0].toUpperCase()}${n.slice(1)}`)
+// workflowReadyTool comes from the parallel 720aab63 line (core-spec §1.1).
+const readyTools = ['workflowReadyTool']
+const factories = [...workflowTools, ...controllerTools, ...readyTools].map((n) => `create${n[0].toUpperCase()}${n.slice(1)}`)
 
 const original = {
   functions: [
@@ -41,6 +43,7 @@ const original = {
     'validateThinkingForBackendResume',
     ...workflowTools,
     ...controllerTools,
+    ...readyTools,
     ...factories,
     'askTool',
     'peersTool',

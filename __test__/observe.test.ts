@@ -143,6 +143,48 @@ describe('observeRun with a hand-written client', () => {
     expect(calls.closes).toBe(1)
   })
 
+  it('accepts an async iterable whose events come from [Symbol.asyncIterator]() (no next of its own)', async () => {
+    // An async generator, as `events()` might return from an `async *` method.
+    const generated = observeRun({
+      events: () => ({
+        async *[Symbol.asyncIterator]() {
+          yield chunk(1, 'it')
+          yield chunk(2, 'erable')
+        },
+      }),
+    })
+    const snapshot = await generated.next((s: any) => s.assistant_text === 'iterable')
+    expect(snapshot!.latest_seq).toBe(2)
+    expect(await generated.next()).toBeNull()
+    expect(generated.closed).toBe(true)
+
+    // close() returns the iterator that [Symbol.asyncIterator]() made.
+    let returns = 0
+    let release: () => void = () => {}
+    const iterable = {
+      [Symbol.asyncIterator]() {
+        let i = 0
+        return {
+          next: () =>
+            i++ === 0
+              ? Promise.resolve({ value: chunk(1, 'x'), done: false })
+              : new Promise((resolve) => (release = () => resolve({ value: undefined, done: true }))),
+          return: () => {
+            returns++
+            release()
+            return Promise.resolve({ value: undefined, done: true })
+          },
+        }
+      },
+    }
+    const observer = observeRun({ events: () => iterable as any })
+    expect((await observer.next())!.assistant_text).toBe('x')
+    const pending = observer.next()
+    await observer.close()
+    expect(await pending).toBeNull()
+    expect(returns).toBe(1)
+  })
+
   it('rejects next() when the stream fails', async () => {
     const client = { events: () => ({ next: () => Promise.reject(new Error('stream broke')) }) }
     const observer = observeRun(client as any)

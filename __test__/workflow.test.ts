@@ -86,6 +86,14 @@ const CASES: Array<{ tool: string; args: Record<string, unknown>; method: string
     params: { controller_id: 'c1', reason: 'maintenance' },
     call: ['workflowControllerDisable', ['c1', 'maintenance']],
   },
+  {
+    tool: 'workflowReadyTool',
+    args: { controllerId: 'c1', limit: 5 },
+    method: 'workflow.ready',
+    params: { controller_id: 'c1', limit: 5 },
+    call: ['workflowReady', ['c1', 5]],
+  },
+  { tool: 'workflowReadyTool', args: { controllerId: 'c1' }, method: 'workflow.ready', params: { controller_id: 'c1' }, call: ['workflowReady', ['c1', undefined]] },
 ]
 
 /** Invalid arguments and the message each tool (and its factory) rejects with. */
@@ -118,6 +126,8 @@ const INVALID: Array<[string, Record<string, unknown>, string]> = [
   ['workflowControllerDisableTool', { reason: 'r' }, 'controllerId is required'],
   ['workflowControllerDisableTool', { controllerId: 'c1' }, 'reason is required'],
   ['workflowControllerDisableTool', { controllerId: 'c1', reason: '' }, 'reason is required'],
+  ['workflowReadyTool', { limit: 5 }, 'controllerId is required'],
+  ['workflowReadyTool', { controllerId: '' }, 'controllerId is required'],
 ]
 
 describe('exported workflow tools against a mock daemon', () => {
@@ -184,6 +194,7 @@ function mockClient(fail?: Error) {
     'workflowControllerCreate',
     'workflowControllerEnable',
     'workflowControllerDisable',
+    'workflowReady',
   ]) {
     client[method] = function (this: unknown, ...args: unknown[]) {
       calls.push({ method, args, self: this })
@@ -266,6 +277,22 @@ describe('create…Tool(getSupervisorClient) factories', () => {
     expect(promise).toBeInstanceOf(Promise)
     await expect(promise).rejects.toThrow(message)
     expect(get).not.toHaveBeenCalled()
+  })
+
+  it('workflowReady gets the limit exactly as given, also when it is undefined', async () => {
+    const { client, calls } = mockClient()
+    const tool = core.createWorkflowReadyTool(async () => ({ client: client as any, isSingleton: false }))
+    await tool({ controllerId: 'c1', supervisorId: 'sup-1' })
+    await tool({ controllerId: 'c1', limit: undefined, supervisorId: 'sup-1' })
+    await tool({ controllerId: 'c1', limit: 0, supervisorId: 'sup-1' })
+    // Two arguments each time: toEqual alone would not tell ['c1'] from ['c1', undefined].
+    expect(calls.map((c) => c.args.length)).toEqual([2, 2, 2])
+    expect(calls.map((c) => c.args)).toStrictEqual([
+      ['c1', undefined],
+      ['c1', undefined],
+      ['c1', 0],
+    ])
+    expect(client.close).toHaveBeenCalledTimes(3)
   })
 
   it('controller status without an id lists through the client', async () => {

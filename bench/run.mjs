@@ -184,6 +184,7 @@ async function wholeFileScan(path, limit, types) {
   }
   return kept
 }
+mkdirSync(socketsRoot(), { recursive: true, mode: 0o700 })
 const logDaemonSocket = join(socketsRoot(), 'avenor-mcp-bench.sock')
 let logPath = ''
 const logDaemon = net.createServer((s) => {

@@ -39,9 +39,15 @@ pub fn ensure_private_dir(dir: &Path) -> CoreResult<()> {
         .map_err(|e| CoreError::plain(format!("mkdir {}: {e}", dir.display())))
 }
 
-/// `<AVENOR_HOME>/sockets`, created with mode 0700.
-pub fn sockets_root() -> CoreResult<PathBuf> {
-    let dir = avenor_home().join("sockets");
+/// `<AVENOR_HOME>/sockets` (`socketsRoot()`: only the path, as the original).
+pub fn sockets_root() -> PathBuf {
+    avenor_home().join("sockets")
+}
+
+/// The sockets root, created with mode 0700 if missing: the supervisor puts
+/// its socket there, and validating a supervisor id resolves it.
+pub fn ensure_sockets_root() -> CoreResult<PathBuf> {
+    let dir = sockets_root();
     ensure_private_dir(&dir)?;
     Ok(dir)
 }

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
 
-use super::{ControlClient, EventItem, Take};
-use crate::error::CoreResult;
+use super::{ControlClient, EventItem, Take, CLOSED};
+use crate::error::{CoreError, CoreResult};
 
 pub struct EventStream {
     client: ControlClient,
@@ -54,12 +54,18 @@ impl EventStream {
     }
 
     /// The next event, or `None` when stopped or the connection ended. A failed
-    /// subscribe rejects this call and finishes the iterator.
+    /// subscribe rejects this call and finishes the iterator, and so does a first
+    /// call after `close()`: like any call on a closed client, even when the
+    /// connection had subscribed already (then no subscribe would be sent).
     pub async fn next(&self) -> CoreResult<Option<EventItem>> {
         if self.finished.load(Ordering::SeqCst) {
             return Ok(None);
         }
         if !self.subscribe_started.swap(true, Ordering::SeqCst) {
+            if self.client.close_called() {
+                self.finished.store(true, Ordering::SeqCst);
+                return Err(CoreError::plain(CLOSED));
+            }
             if let Err(e) = self.client.subscribe(self.opts.as_ref()).await {
                 self.finished.store(true, Ordering::SeqCst);
                 return Err(e);

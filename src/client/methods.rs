@@ -218,6 +218,21 @@ pub fn workflow_controller_create(p: &Value) -> Rpc {
     rpc("workflow.controller.create", Some(Value::Object(out)))
 }
 
+/// The daemon's query for a controller's ready work. The original client's
+/// `workflowReady` was never seen; protocol.md §2.15 lists the daemon's method
+/// as `workflow.ready` with `{controller_id, limit?}`. One constant, in case a
+/// daemon says otherwise.
+pub const WORKFLOW_READY: &str = "workflow.ready";
+
+/// `{controller_id, limit?}`; `limit` as given, absent when not given.
+pub fn workflow_ready(id: &str, limit: Option<&Value>) -> Rpc {
+    let mut p = json!({ "controller_id": id });
+    if let Some(limit) = limit {
+        p["limit"] = limit.clone();
+    }
+    rpc(WORKFLOW_READY, Some(p))
+}
+
 pub fn workflow_controller_disable(id: &str, reason: &str) -> Rpc {
     rpc(
         "workflow.controller.disable",
@@ -318,6 +333,21 @@ mod tests {
         );
         assert_eq!(peers_of(Some(json!({}))), json!([]));
         assert_eq!(peers_of(Some(json!({"sessions":[1]}))), json!([1]));
+    }
+
+    #[test]
+    fn workflow_ready_sends_the_limit_only_when_given() {
+        assert_eq!(
+            workflow_ready("c1", None),
+            Rpc {
+                method: "workflow.ready",
+                params: Some(json!({"controller_id": "c1"}))
+            }
+        );
+        assert_eq!(
+            workflow_ready("c1", Some(&json!(5))).params,
+            Some(json!({"controller_id": "c1", "limit": 5}))
+        );
     }
 
     #[test]

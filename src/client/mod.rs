@@ -49,6 +49,9 @@ struct Shared {
     next_id: AtomicU64,
     next_iterator_id: AtomicU64,
     closed: AtomicBool,
+    /// `close()` was called (not merely the connection lost): a new event
+    /// iterator then rejects instead of draining what is queued.
+    close_called: AtomicBool,
     call_timeout: Duration,
 }
 
@@ -76,6 +79,7 @@ pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<Contr
         next_id: AtomicU64::new(1),
         next_iterator_id: AtomicU64::new(1),
         closed: AtomicBool::new(false),
+        close_called: AtomicBool::new(false),
         call_timeout,
     });
     tokio::spawn(read_loop(shared.clone(), read_half));
@@ -268,8 +272,14 @@ impl ControlClient {
         self.shared.closed.load(Ordering::SeqCst)
     }
 
+    /// True once `close()` was called on any clone.
+    pub fn close_called(&self) -> bool {
+        self.shared.close_called.load(Ordering::SeqCst)
+    }
+
     /// Closes the connection at once; idempotent, never fails.
     pub fn close(&self) {
+        self.shared.close_called.store(true, Ordering::SeqCst);
         self.shared.closed.store(true, Ordering::SeqCst);
         // SAFETY: shutdown on a descriptor this struct owns.
         unsafe { libc::shutdown(self.shared.shutdown_fd.as_raw_fd(), libc::SHUT_RDWR) };

@@ -377,6 +377,18 @@ impl Client {
         )
     }
 
+    /// A controller's ready work (`workflow.ready`, see `methods::WORKFLOW_READY`).
+    #[napi(ts_return_type = "Promise<any>")]
+    pub fn workflow_ready<'env>(
+        &self,
+        env: &'env Env,
+        controller_id: String,
+        limit: Option<f64>,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        let limit = limit.map(crate::jsval::number_value);
+        self.send(env, methods::workflow_ready(&controller_id, limit.as_ref()))
+    }
+
     #[napi(ts_return_type = "Promise<void>")]
     pub fn broker_send<'env>(
         &self,

@@ -19,13 +19,11 @@ pub fn find_avenor_binary(env: &Env) -> Result<String> {
         .map_err(|e| to_napi_error(env, e))
 }
 
-/// `<AVENOR_HOME or ~/.avenor>/sockets`, created with mode 0700.
+/// `<AVENOR_HOME or ~/.avenor>/sockets`; only the path, nothing is created.
 #[napi]
 pub fn sockets_root(env: &Env) -> Result<String> {
     super::process_env::sync(env)?;
-    discovery::sockets_root()
-        .map(path_string)
-        .map_err(|e| to_napi_error(env, e))
+    Ok(path_string(discovery::sockets_root()))
 }
 
 /// AVENOR_VERSION, npm_package_version, or the version in a package.json.

@@ -92,6 +92,10 @@ export interface RunInfo {
 
 export type ThinkingLevel = 'off' | 'minimal' | 'low' | 'medium' | 'high' | 'xhigh' | 'max'
 
+/** The type of `THINKING_LEVELS`: the literal tuple, so that `z.enum(THINKING_LEVELS)`
+    infers `ThinkingLevel` (napi alone would declare `string[]`). */
+export type ThinkingLevels = readonly ['off', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max']
+
 export interface SpawnToolArgs {
   agent?: string
   prompt?: string
@@ -134,10 +138,14 @@ export interface PendingPermission {
   options: Array<{ option_id: string; label: string; kind: string; requires_message?: true }>
 }
 
+/** The statuses `statusTool` maps to. The original typed `status` as `string`, so any
+    string is accepted; the literals are there for completion. */
+export type RunStatus = 'running' | 'waiting' | 'done' | 'failed' | 'timeout' | 'killed' | (string & {})
+
 export interface StatusResult {
   run_id: string
   label: string
-  status: 'running' | 'waiting' | 'done' | 'failed' | 'timeout' | 'killed'
+  status: RunStatus
   runtime_id?: string
   phase?: string
   phase_label?: string
@@ -213,10 +221,10 @@ export interface WorkflowGateParams {
   actor?: string
   reason?: string
   outcome?: string
-  subject?: string
+  subject?: unknown
   poll_id?: string
   source?: string
-  result?: unknown
+  result?: string
   response_hash?: string
   observed_at?: string
   evidence_ids?: string[]
@@ -356,7 +364,8 @@ export interface RunSnapshot {
 export type RunSnapshotSeed = Partial<RunSnapshot>
 
 export interface RunObserverClient {
-  events(options?: SubscribeOptions): AsyncIterator<Event>
+  /** An async iterator, or an async iterable (then its `[Symbol.asyncIterator]()` is used). */
+  events(options?: SubscribeOptions): AsyncIterator<Event> | AsyncIterable<Event>
   close?(): void
 }
 
@@ -397,7 +406,7 @@ export interface ResultToolArgs {
 export interface ResultResult {
   run_id: string
   label: string
-  status: StatusResult['status']
+  status: RunStatus
   ready: boolean
   runtime_id?: string
   session_id?: string
@@ -476,6 +485,113 @@ export interface BrokerReplyResult {
 /** The daemon's result object, returned unchanged. */
 export type WorkflowToolResult = any
 
+/* The workflow results are the daemon's objects, passed through unchanged; the
+   original typed them `Record<string, unknown>`. The members named here are the ones
+   the daemon (and avenor-sim) answers with; all optional, any others allowed. */
+
+/** Which workflow node execution a runtime or work item belongs to. */
+export interface ExecutionIdentity {
+  workflow_id?: string
+  node_id?: string
+  activation_id?: string
+  attempt_id?: string
+  [key: string]: unknown
+}
+
+export interface WorkflowNodeSummary {
+  node_id?: string
+  status?: string
+  activation_id?: string
+  outcome?: string
+  [key: string]: unknown
+}
+
+/** `workflow.status`. */
+export interface WorkflowStatusResult {
+  workflow_id?: string
+  status?: string
+  template_id?: string
+  template_version?: unknown
+  nodes?: WorkflowNodeSummary[]
+  latest_seq?: number
+  [key: string]: unknown
+}
+
+/** `workflow.wait`: the status once the workflow stopped running or the wait timed out. */
+export type WorkflowWaitResult = WorkflowStatusResult
+
+/** `workflow.inspect`: the status with the workflow's metadata, params and node details. */
+export interface WorkflowInspectResult extends WorkflowStatusResult {
+  metadata?: unknown
+  params?: unknown
+}
+
+export interface WorkflowEvent {
+  seq?: number
+  type?: string
+  [key: string]: unknown
+}
+
+/** `workflow.events`. */
+export interface WorkflowEventsResult {
+  workflow_id?: string
+  events?: WorkflowEvent[]
+  latest_seq?: number
+  [key: string]: unknown
+}
+
+/** `workflow.command`. */
+export interface WorkflowCommandResult {
+  workflow_id?: string
+  op?: string
+  accepted?: boolean
+  seq?: number
+  status?: string
+  [key: string]: unknown
+}
+
+export type WorkflowCompleteResult = WorkflowCommandResult
+export type WorkflowGateResult = WorkflowCommandResult
+
+/** A controller (`workflow.controller.create`, `.enable`, `.disable`). */
+export interface WorkflowControllerRecord {
+  controller_id?: string
+  max_inflight?: number
+  enabled?: boolean
+  disabled_reason?: string
+  [key: string]: unknown
+}
+
+/** `workflow.controller.list`. */
+export interface WorkflowControllerListResult {
+  controllers?: WorkflowControllerRecord[]
+  [key: string]: unknown
+}
+
+/** `workflow.controller.status` (the record plus activations in flight); without
+    `controllerId`, the controller list. */
+export interface WorkflowControllerStatusResult extends WorkflowControllerRecord {
+  inflight?: number
+  controllers?: WorkflowControllerRecord[]
+}
+
+export interface WorkflowReadyToolArgs {
+  controllerId: string
+  limit?: number
+  supervisorId?: string
+}
+
+/** A node that is ready to run. */
+export type WorkflowReadyCandidate = ExecutionIdentity
+
+/** The ready work of a controller; advisory (nothing is claimed). */
+export interface WorkflowReadyResult {
+  advisory?: boolean
+  controller_id?: string
+  candidates?: WorkflowReadyCandidate[]
+  [key: string]: unknown
+}
+
 export interface WorkflowStatusToolArgs {
   workflowId: string
   supervisorId?: string
@@ -545,6 +661,7 @@ export type WorkflowClient = Pick<
   | 'workflowControllerCreate'
   | 'workflowControllerEnable'
   | 'workflowControllerDisable'
+  | 'workflowReady'
   | 'close'
 >
 

@@ -3,8 +3,9 @@
 //! to listeners and to waiting `next(predicate?)` calls.
 //!
 //! The loop is driven by the iterator's own promises, so it works with any object
-//! that has `events()`, and nothing but a pending `next()` of the iterator keeps
-//! the process alive; `close()` returns the iterator, which ends that too.
+//! whose `events()` returns an async iterator or iterable, and nothing but a
+//! pending `next()` of the iterator keeps the process alive; `close()` returns
+//! the iterator, which ends that too.
 //! Choice: a listener that throws is ignored (it cannot break the stream).
 
 use std::cell::RefCell;
@@ -103,6 +104,7 @@ pub fn observe_run(env: &Env, client: Object, options: Option<Unknown>) -> Resul
         }
         Err(None) => return Err(Error::from_reason("observeRun: client.events() failed")),
     };
+    let iterator = async_iterator_of(env, iterator)?;
     let state = Rc::new(RefCell::new(State {
         reducer,
         snapshot,
@@ -119,6 +121,31 @@ pub fn observe_run(env: &Env, client: Object, options: Option<Unknown>) -> Resul
     }));
     pump(env, &state)?;
     Ok(RunObserver { state })
+}
+
+/// What to pull from: `value[Symbol.asyncIterator]()` when `events()` gave an
+/// async iterable (as `for await` does), else `value` itself, so that an
+/// iterator with only `next` keeps working. The original accepted both.
+fn async_iterator_of(env: &Env, value: sys::napi_value) -> Result<sys::napi_value> {
+    let t = raw::type_of(env, value);
+    if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
+        return Ok(value);
+    }
+    let symbol = raw::property(env, env.get_global()?.raw(), "Symbol")?;
+    let key = raw::property(env, symbol, "asyncIterator")?;
+    let make = raw::property_by_key(env, value, key)?;
+    if raw::type_of(env, make) != sys::ValueType::napi_function {
+        return Ok(value);
+    }
+    match raw::call(env, value, make, &[]) {
+        Ok(iterator) => Ok(iterator),
+        Err(Some(e)) => Err(Error::from(unsafe {
+            Unknown::from_raw_unchecked(env.raw(), e)
+        })),
+        Err(None) => Err(Error::from_reason(
+            "observeRun: events()[Symbol.asyncIterator]() failed",
+        )),
+    }
 }
 
 /// Asks the iterator for the next event and continues in its promise's callbacks.

@@ -17,9 +17,21 @@ fn throwing<T>(env: &Env, r: CoreResult<T>) -> Result<T> {
     r.map_err(|e| to_napi_error(env, e))
 }
 
+/// The levels as JS gets them, a plain array. A named type only so that
+/// index.d.ts declares the const as `ThinkingLevels` (a readonly tuple of the
+/// literals, in `header.d.ts`) instead of `string[]`: hosts infer
+/// `ThinkingLevel` from it (`z.enum(THINKING_LEVELS)`).
+pub struct ThinkingLevels([&'static str; 7]);
+
+impl ToNapiValue for ThinkingLevels {
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+        unsafe { <[&str; 7]>::to_napi_value(env, val.0) }
+    }
+}
+
 /// The thinking levels, in this order.
 #[napi]
-pub const THINKING_LEVELS: [&str; 7] = thinking::THINKING_LEVELS;
+pub const THINKING_LEVELS: ThinkingLevels = ThinkingLevels(thinking::THINKING_LEVELS);
 
 /// Throws `invalid spawn selector: …` unless `input` is a valid selection.
 #[napi(

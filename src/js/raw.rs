@@ -68,6 +68,17 @@ pub fn property(env: &Env, object: sys::napi_value, name: &str) -> Result<sys::n
     Ok(v)
 }
 
+/// `object[key]` for any key value (a symbol, for instance).
+pub fn property_by_key(
+    env: &Env,
+    object: sys::napi_value,
+    key: sys::napi_value,
+) -> Result<sys::napi_value> {
+    let mut v = ptr::null_mut();
+    check_status!(unsafe { sys::napi_get_property(env.raw(), object, key, &mut v) })?;
+    Ok(v)
+}
+
 pub fn type_of(env: &Env, value: sys::napi_value) -> sys::napi_valuetype {
     let mut t = 0;
     unsafe { sys::napi_typeof(env.raw(), value, &mut t) };

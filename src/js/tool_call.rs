@@ -15,7 +15,7 @@ use super::exit_hooks;
 use super::promise::{settle_json, Json};
 use crate::error::CoreResult;
 use crate::tools::args::args_of;
-use crate::tools::workflow::{self, ClientCall, WorkflowTool};
+use crate::tools::workflow::{self, CallArg, ClientCall, WorkflowTool};
 
 /// Settles a tool future as plain JSON. Tools may start the daemon, so the
 /// exit hooks are registered first.
@@ -56,6 +56,15 @@ impl ToNapiValue for Raw {
 impl FromNapiValue for Raw {
     unsafe fn from_napi_value(_env: sys::napi_env, value: sys::napi_value) -> Result<Self> {
         Ok(Raw(value))
+    }
+}
+
+impl ToNapiValue for CallArg {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
+        match val {
+            CallArg::Json(v) => unsafe { Value::to_napi_value(env, v) },
+            CallArg::Undefined => unsafe { Undefined::to_napi_value(env, ()) },
+        }
     }
 }
 

@@ -23,7 +23,7 @@ fn tool<'env>(
 /// A workflow's status (`workflow.status`).
 #[napi(
     ts_args_type = "args: WorkflowStatusToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowStatusResult>"
 )]
 pub fn workflow_status_tool<'env>(
     env: &'env Env,
@@ -35,7 +35,7 @@ pub fn workflow_status_tool<'env>(
 /// `workflowStatusTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowStatusToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowStatusToolArgs) => Promise<WorkflowStatusResult>"
 )]
 pub fn create_workflow_status_tool<'env>(
     env: &'env Env,
@@ -52,7 +52,7 @@ pub fn create_workflow_status_tool<'env>(
 /// Waits for a workflow (`workflow.wait`, `timeout_ms` default 30 000).
 #[napi(
     ts_args_type = "args: WorkflowWaitToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowWaitResult>"
 )]
 pub fn workflow_wait_tool<'env>(
     env: &'env Env,
@@ -64,7 +64,7 @@ pub fn workflow_wait_tool<'env>(
 /// `workflowWaitTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowWaitToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowWaitToolArgs) => Promise<WorkflowWaitResult>"
 )]
 pub fn create_workflow_wait_tool<'env>(
     env: &'env Env,
@@ -81,7 +81,7 @@ pub fn create_workflow_wait_tool<'env>(
 /// A workflow's full record (`workflow.inspect`).
 #[napi(
     ts_args_type = "args: WorkflowInspectToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowInspectResult>"
 )]
 pub fn workflow_inspect_tool<'env>(
     env: &'env Env,
@@ -93,7 +93,7 @@ pub fn workflow_inspect_tool<'env>(
 /// `workflowInspectTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowInspectToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowInspectToolArgs) => Promise<WorkflowInspectResult>"
 )]
 pub fn create_workflow_inspect_tool<'env>(
     env: &'env Env,
@@ -110,7 +110,7 @@ pub fn create_workflow_inspect_tool<'env>(
 /// A workflow's events (`workflow.events`).
 #[napi(
     ts_args_type = "args: WorkflowEventsToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowEventsResult>"
 )]
 pub fn workflow_events_tool<'env>(
     env: &'env Env,
@@ -122,7 +122,7 @@ pub fn workflow_events_tool<'env>(
 /// `workflowEventsTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowEventsToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowEventsToolArgs) => Promise<WorkflowEventsResult>"
 )]
 pub fn create_workflow_events_tool<'env>(
     env: &'env Env,
@@ -139,7 +139,7 @@ pub fn create_workflow_events_tool<'env>(
 /// Completes a workflow node (`workflow.command` op `complete`).
 #[napi(
     ts_args_type = "args: WorkflowCompleteToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowCompleteResult>"
 )]
 pub fn workflow_complete_tool<'env>(
     env: &'env Env,
@@ -151,7 +151,7 @@ pub fn workflow_complete_tool<'env>(
 /// `workflowCompleteTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowCompleteToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowCompleteToolArgs) => Promise<WorkflowCompleteResult>"
 )]
 pub fn create_workflow_complete_tool<'env>(
     env: &'env Env,
@@ -168,7 +168,7 @@ pub fn create_workflow_complete_tool<'env>(
 /// Operates a workflow gate (`workflow.command` op `gate`).
 #[napi(
     ts_args_type = "args: WorkflowGateToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowGateResult>"
 )]
 pub fn workflow_gate_tool<'env>(
     env: &'env Env,
@@ -180,7 +180,7 @@ pub fn workflow_gate_tool<'env>(
 /// `workflowGateTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowGateToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowGateToolArgs) => Promise<WorkflowGateResult>"
 )]
 pub fn create_workflow_gate_tool<'env>(
     env: &'env Env,
@@ -197,7 +197,7 @@ pub fn create_workflow_gate_tool<'env>(
 /// A controller's status, or without `controllerId` the controller list.
 #[napi(
     ts_args_type = "args: WorkflowControllerStatusToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowControllerStatusResult>"
 )]
 pub fn workflow_controller_status_tool<'env>(
     env: &'env Env,
@@ -209,7 +209,7 @@ pub fn workflow_controller_status_tool<'env>(
 /// `workflowControllerStatusTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowControllerStatusToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowControllerStatusToolArgs) => Promise<WorkflowControllerStatusResult>"
 )]
 pub fn create_workflow_controller_status_tool<'env>(
     env: &'env Env,
@@ -226,7 +226,7 @@ pub fn create_workflow_controller_status_tool<'env>(
 /// The workflow controllers (`workflow.controller.list`).
 #[napi(
     ts_args_type = "args: WorkflowControllerListToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowControllerListResult>"
 )]
 pub fn workflow_controller_list_tool<'env>(
     env: &'env Env,
@@ -238,7 +238,7 @@ pub fn workflow_controller_list_tool<'env>(
 /// `workflowControllerListTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowControllerListToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowControllerListToolArgs) => Promise<WorkflowControllerListResult>"
 )]
 pub fn create_workflow_controller_list_tool<'env>(
     env: &'env Env,
@@ -255,7 +255,7 @@ pub fn create_workflow_controller_list_tool<'env>(
 /// Creates a workflow controller.
 #[napi(
     ts_args_type = "args: WorkflowControllerCreateToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowControllerRecord>"
 )]
 pub fn workflow_controller_create_tool<'env>(
     env: &'env Env,
@@ -267,7 +267,7 @@ pub fn workflow_controller_create_tool<'env>(
 /// `workflowControllerCreateTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowControllerCreateToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowControllerCreateToolArgs) => Promise<WorkflowControllerRecord>"
 )]
 pub fn create_workflow_controller_create_tool<'env>(
     env: &'env Env,
@@ -284,7 +284,7 @@ pub fn create_workflow_controller_create_tool<'env>(
 /// Enables a workflow controller.
 #[napi(
     ts_args_type = "args: WorkflowControllerEnableToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowControllerRecord>"
 )]
 pub fn workflow_controller_enable_tool<'env>(
     env: &'env Env,
@@ -296,7 +296,7 @@ pub fn workflow_controller_enable_tool<'env>(
 /// `workflowControllerEnableTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowControllerEnableToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowControllerEnableToolArgs) => Promise<WorkflowControllerRecord>"
 )]
 pub fn create_workflow_controller_enable_tool<'env>(
     env: &'env Env,
@@ -313,7 +313,7 @@ pub fn create_workflow_controller_enable_tool<'env>(
 /// Disables a workflow controller (a reason is required).
 #[napi(
     ts_args_type = "args: WorkflowControllerDisableToolArgs",
-    ts_return_type = "Promise<WorkflowToolResult>"
+    ts_return_type = "Promise<WorkflowControllerRecord>"
 )]
 pub fn workflow_controller_disable_tool<'env>(
     env: &'env Env,
@@ -325,7 +325,7 @@ pub fn workflow_controller_disable_tool<'env>(
 /// `workflowControllerDisableTool` driven through the caller's `getSupervisorClient`.
 #[napi(
     ts_args_type = "getSupervisorClient: GetSupervisorClient",
-    ts_return_type = "(args: WorkflowControllerDisableToolArgs) => Promise<WorkflowToolResult>"
+    ts_return_type = "(args: WorkflowControllerDisableToolArgs) => Promise<WorkflowControllerRecord>"
 )]
 pub fn create_workflow_controller_disable_tool<'env>(
     env: &'env Env,
@@ -336,5 +336,34 @@ pub fn create_workflow_controller_disable_tool<'env>(
         "workflowControllerDisableTool",
         get_supervisor_client,
         WorkflowTool::ControllerDisable,
+    )
+}
+
+/// The ready work of a controller (`workflow.ready`); `limit` is passed as given.
+#[napi(
+    ts_args_type = "args: WorkflowReadyToolArgs",
+    ts_return_type = "Promise<WorkflowReadyResult>"
+)]
+pub fn workflow_ready_tool<'env>(
+    env: &'env Env,
+    args: Option<Value>,
+) -> Result<PromiseRaw<'env, Json>> {
+    tool(env, args, WorkflowTool::Ready)
+}
+
+/// `workflowReadyTool` driven through the caller's `getSupervisorClient`.
+#[napi(
+    ts_args_type = "getSupervisorClient: GetSupervisorClient",
+    ts_return_type = "(args: WorkflowReadyToolArgs) => Promise<WorkflowReadyResult>"
+)]
+pub fn create_workflow_ready_tool<'env>(
+    env: &'env Env,
+    get_supervisor_client: GetSupervisorClient<'env>,
+) -> Result<FactoryTool<'env>> {
+    workflow_factory(
+        env,
+        "workflowReadyTool",
+        get_supervisor_client,
+        WorkflowTool::Ready,
     )
 }

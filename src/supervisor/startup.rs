@@ -11,7 +11,7 @@ use tokio::io::AsyncReadExt;
 
 use super::daemon_process::{launch, DaemonProcess};
 use crate::client::{dial, ControlClient, DEFAULT_CALL_TIMEOUT};
-use crate::discovery::{find_avenor_binary, is_read_write, sockets_root};
+use crate::discovery::{ensure_sockets_root, find_avenor_binary, is_read_write};
 use crate::error::{CoreError, CoreResult};
 
 pub const STARTUP_DEADLINE: Duration = Duration::from_secs(10);
@@ -34,7 +34,7 @@ pub struct Started {
 
 /// `<socketsRoot>/avenor-mcp-<pid>.sock`.
 pub fn socket_path() -> CoreResult<PathBuf> {
-    Ok(sockets_root()?.join(format!("avenor-mcp-{}.sock", std::process::id())))
+    Ok(ensure_sockets_root()?.join(format!("avenor-mcp-{}.sock", std::process::id())))
 }
 
 pub async fn start(opts: StartOptions) -> CoreResult<Started> {

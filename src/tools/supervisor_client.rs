@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::client::{dial, ControlClient, DEFAULT_CALL_TIMEOUT};
-use crate::discovery::sockets_root;
+use crate::discovery::ensure_sockets_root;
 use crate::error::CoreResult;
 use crate::policy::validate::validate_supervisor_socket_path;
 use crate::supervisor::singleton::{self, GetOptions};
@@ -50,7 +50,7 @@ pub async fn get_supervisor_client(supervisor_id: Option<&str>) -> CoreResult<Su
             sup: Some(sup),
         });
     };
-    let root = sockets_root()?;
+    let root = ensure_sockets_root()?;
     let validated = validate_supervisor_socket_path(id, &root)?;
     let validated_id = validated.to_string_lossy().into_owned();
     if let Some(sup) = singleton::current() {

@@ -9,6 +9,9 @@
 //! Choice: `workflowControllerStatusTool` without `controllerId` returns the
 //! controller list (`workflow.controller.list`), as the parallel 720aab63 line
 //! did and the newer MCP server expects (consumers §2.2, §5.1).
+//!
+//! `workflowReadyTool` is that line's too; its RPC name is an inference
+//! (`client::methods::WORKFLOW_READY`).
 
 mod request;
 mod validate;
@@ -18,7 +21,7 @@ mod tests;
 
 use serde_json::Value;
 
-pub use request::{ClientCall, Request};
+pub use request::{CallArg, ClientCall, Request};
 
 use super::args::Args;
 use super::supervisor_client::get_supervisor_client;
@@ -38,6 +41,8 @@ pub enum WorkflowTool {
     ControllerCreate,
     ControllerEnable,
     ControllerDisable,
+    /// The parallel 720aab63 line's `workflowReadyTool`.
+    Ready,
 }
 
 /// A request that passed validation, and where to send it.

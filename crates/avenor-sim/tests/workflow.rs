@@ -134,9 +134,53 @@ fn workflow_errors() {
         json!("activation \"old\" is not current for node \"n\"")
     );
     assert_eq!(
-        c.call_err("workflow.ready", Value::Null)["code"],
+        c.call_err("workflow.create", Value::Null)["code"],
         json!(-32601)
     );
+}
+
+#[test]
+fn ready_lists_the_ready_nodes_of_a_controllers_workflows() {
+    let d = Daemon::start();
+    let mut c = d.connect();
+    assert_eq!(
+        c.call_err("workflow.ready", Value::Null),
+        json!({"code": -32602, "message": "invalid params", "data": {"required": ["controller_id"]}})
+    );
+    assert_eq!(
+        c.call_err("workflow.ready", json!({"controller_id": "c1"})),
+        json!({"code": -32000, "message": "controller \"c1\" not found"})
+    );
+    c.call(
+        "workflow.controller.create",
+        json!({"controller_id": "c1", "max_inflight": 2}),
+    );
+    let empty = c.call("workflow.ready", json!({"controller_id": "c1"}));
+    assert_eq!(
+        empty,
+        json!({"advisory": true, "controller_id": "c1", "candidates": []})
+    );
+    let owned = c.call(
+        "workflow.instantiate",
+        json!({"template_id": "tpl", "template_version": "1", "metadata": {"controller_id": "c1"},
+            "params": {"nodes": ["build", "test", "ship"]}}),
+    );
+    instantiate(&mut c, json!(["elsewhere"]));
+    c.call(
+        "workflow.command",
+        json!({"workflow_id": owned["workflow_id"], "command": {"op": "skip", "node_id": "build"}}),
+    );
+    assert_eq!(
+        c.call("workflow.ready", json!({"controller_id": "c1", "limit": 1})),
+        json!({"advisory": true, "controller_id": "c1", "candidates": [
+            {"workflow_id": "wf_1", "node_id": "test", "activation_id": "act_test_1"}]})
+    );
+    let all = c.call("workflow.ready", json!({"controller_id": "c1"}));
+    let nodes: Vec<&str> = all["candidates"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["node_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(nodes, ["test", "ship"]);
 }
 
 #[test]

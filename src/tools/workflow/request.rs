@@ -31,17 +31,39 @@ pub enum Request {
         controller_id: String,
         reason: String,
     },
+    /// `limit` as the caller gave it (`None`: not given).
+    Ready {
+        controller_id: String,
+        limit: Option<Value>,
+    },
+}
+
+/// One argument of a JS call. `Undefined` is what JSON cannot say: an absent
+/// `limit` is still passed, as `undefined` (`client.workflowReady(id, undefined)`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallArg {
+    Json(Value),
+    Undefined,
+}
+
+impl From<Value> for CallArg {
+    fn from(v: Value) -> Self {
+        CallArg::Json(v)
+    }
 }
 
 /// A JS method call: `client[method](...args)`.
 #[derive(Debug, PartialEq)]
 pub struct ClientCall {
     pub method: &'static str,
-    pub args: Vec<Value>,
+    pub args: Vec<CallArg>,
 }
 
 fn call(method: &'static str, args: Vec<Value>) -> ClientCall {
-    ClientCall { method, args }
+    ClientCall {
+        method,
+        args: args.into_iter().map(CallArg::Json).collect(),
+    }
 }
 
 impl Request {
@@ -66,6 +88,10 @@ impl Request {
                 controller_id,
                 reason,
             } => methods::workflow_controller_disable(controller_id, reason),
+            Request::Ready {
+                controller_id,
+                limit,
+            } => methods::workflow_ready(controller_id, limit.as_ref()),
         }
     }
 
@@ -97,6 +123,16 @@ impl Request {
                 "workflowControllerDisable",
                 vec![json!(controller_id), json!(reason)],
             ),
+            Request::Ready {
+                controller_id,
+                limit,
+            } => ClientCall {
+                method: "workflowReady",
+                args: vec![
+                    CallArg::Json(json!(controller_id)),
+                    limit.clone().map_or(CallArg::Undefined, CallArg::Json),
+                ],
+            },
         }
     }
 }

@@ -2,6 +2,7 @@ use serde_json::{json, Value};
 
 use super::validate::DEFAULT_WAIT_MS;
 use super::*;
+use crate::client::methods;
 use crate::tools::args::args_of;
 
 fn validate(tool: WorkflowTool, args: Value) -> CoreResult<Validated> {
@@ -128,7 +129,10 @@ fn complete_checks_fields_in_order_and_drops_the_supervisor() {
     );
     let call = v.request.client_call();
     assert_eq!(call.method, "workflowComplete");
-    assert!(call.args[0].get("supervisorId").is_none());
+    match &call.args[0] {
+        CallArg::Json(p) => assert!(p.get("supervisorId").is_none()),
+        other => panic!("workflowComplete got {other:?}"),
+    }
 }
 
 #[test]
@@ -226,14 +230,17 @@ fn client_calls_mirror_the_rpcs() {
         v.request.client_call(),
         ClientCall {
             method: "workflowEvents",
-            args: vec![json!("wf"), json!({"afterSeq": 4, "limit": 2})]
+            args: vec![
+                json!("wf").into(),
+                json!({"afterSeq": 4, "limit": 2}).into()
+            ]
         }
     );
     let wait =
         validate(WorkflowTool::Wait, json!({"workflowId": "wf"})).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         wait.request.client_call().args,
-        vec![json!("wf"), json!(30000)]
+        vec![json!("wf").into(), json!(30000).into()]
     );
     let list =
         validate(WorkflowTool::ControllerStatus, json!({})).unwrap_or_else(|e| panic!("{e}"));
@@ -243,5 +250,51 @@ fn client_calls_mirror_the_rpcs() {
             method: "workflowControllerList",
             args: vec![]
         }
+    );
+}
+
+#[test]
+fn ready_requires_a_controller_and_passes_the_limit_as_given() {
+    assert_eq!(
+        error(WorkflowTool::Ready, json!({})),
+        "controllerId is required"
+    );
+    assert_eq!(
+        error(WorkflowTool::Ready, json!({"controllerId": "", "limit": 3})),
+        "controllerId is required"
+    );
+    assert_eq!(
+        rpc(
+            WorkflowTool::Ready,
+            json!({"controllerId": "c1", "limit": 3})
+        ),
+        (
+            methods::WORKFLOW_READY.to_string(),
+            Some(json!({"controller_id": "c1", "limit": 3}))
+        )
+    );
+    assert_eq!(
+        rpc(WorkflowTool::Ready, json!({"controllerId": "c1"})).1,
+        Some(json!({"controller_id": "c1"}))
+    );
+    let with = validate(
+        WorkflowTool::Ready,
+        json!({"controllerId": "c1", "limit": 3, "supervisorId": "/s.sock"}),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(with.supervisor_id.as_deref(), Some("/s.sock"));
+    assert_eq!(
+        with.request.client_call(),
+        ClientCall {
+            method: "workflowReady",
+            args: vec![json!("c1").into(), json!(3).into()]
+        }
+    );
+    // Without a limit the call still has two arguments, the second `undefined`.
+    let without = validate(WorkflowTool::Ready, json!({"controllerId": "c1"}))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        without.request.client_call().args,
+        vec![json!("c1").into(), CallArg::Undefined]
     );
 }

@@ -66,6 +66,10 @@ pub fn request(tool: WorkflowTool, args: &Args) -> CoreResult<Request> {
             controller_id: controller_id()?,
             reason: required_string(args, "reason", "reason")?,
         },
+        WorkflowTool::Ready => Request::Ready {
+            controller_id: controller_id()?,
+            limit: args.get("limit").cloned(),
+        },
     })
 }
 

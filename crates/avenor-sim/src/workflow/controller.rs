@@ -135,6 +135,11 @@ impl Controllers {
         Ok(v)
     }
 
+    /// Fails with `controller "<id>" not found` for an unknown id.
+    pub fn require(&self, id: &str) -> Result<(), RpcError> {
+        self.update(id, |_| {}).map(drop)
+    }
+
     pub fn list(&self) -> Value {
         let map = lock(&self.map);
         let all: Vec<Value> = map.iter().map(|(id, c)| record(id, c)).collect();

@@ -1,13 +1,14 @@
 //! The `workflow.*` methods (protocol §2.15), read-only and in memory:
-//! workflows made with `workflow.instantiate` (`store.rs`) and controllers
-//! (`controller.rs`). See the README for the model.
+//! workflows made with `workflow.instantiate` (`store.rs`), controllers
+//! (`controller.rs`) and the ready work that links them (`workflow.ready`).
+//! See the README for the model.
 
 mod controller;
 mod store;
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 pub use controller::Controllers;
 pub use store::Workflows;
@@ -21,6 +22,9 @@ use crate::server::Sup;
 const DEFAULT_WAIT_MS: u64 = 5000;
 const DEFAULT_EVENTS_LIMIT: usize = 100;
 const MAX_EVENTS_LIMIT: usize = 1000;
+/// `workflow.ready` without (or with a non-positive) `limit`, and its cap.
+const DEFAULT_READY_LIMIT: usize = 100;
+const MAX_READY_LIMIT: usize = 1000;
 
 pub async fn dispatch(sup: &Sup, method: &str, params: &Value) -> Result<Value, RpcError> {
     let flows = &sup.workflows;
@@ -55,6 +59,7 @@ pub async fn dispatch(sup: &Sup, method: &str, params: &Value) -> Result<Value, 
         }
         "workflow.controller.status" => ctl.status(controller_id(params)?),
         "workflow.controller.list" => Ok(ctl.list()),
+        "workflow.ready" => ready(sup, params),
         _ => Err(RpcError::new(rpc::METHOD_NOT_FOUND, "method not found")),
     }
 }
@@ -65,6 +70,23 @@ fn workflow_id(params: &Value) -> Result<&str, RpcError> {
 
 fn controller_id(params: &Value) -> Result<&str, RpcError> {
     required(params, ["controller_id"]).map(|[id]| id)
+}
+
+/// The ready nodes of the running workflows instantiated for this controller
+/// (`metadata.controller_id`), oldest workflow first, at most `limit`.
+/// Advisory, as the daemon says: listing claims nothing.
+fn ready(sup: &Sup, params: &Value) -> Result<Value, RpcError> {
+    let id = controller_id(params)?;
+    sup.controllers.require(id)?;
+    let limit = match int_param(params, "limit")? {
+        l if l <= 0 => DEFAULT_READY_LIMIT,
+        l => (l as usize).min(MAX_READY_LIMIT),
+    };
+    Ok(json!({
+        "advisory": true,
+        "controller_id": id,
+        "candidates": sup.workflows.ready(id, limit),
+    }))
 }
 
 /// Returns the status once the workflow is no longer running, or when

@@ -343,6 +343,31 @@ impl Workflows {
         Ok(out)
     }
 
+    /// `{workflow_id, node_id, activation_id}` of each `ready` node of the running
+    /// workflows whose `metadata.controller_id` is `controller_id`, oldest
+    /// workflow first, at most `limit`.
+    pub fn ready(&self, controller_id: &str, limit: usize) -> Vec<Value> {
+        let inner = lock(&self.inner);
+        let mut flows: Vec<&Workflow> = inner
+            .flows
+            .values()
+            .filter(|wf| {
+                wf.metadata.get("controller_id").and_then(Value::as_str) == Some(controller_id)
+            })
+            .collect();
+        // Ids are `wf_<n>`: shorter first, then by text, is creation order.
+        flows.sort_by(|a, b| (a.id.len(), &a.id).cmp(&(b.id.len(), &b.id)));
+        flows
+            .into_iter()
+            .flat_map(|wf| {
+                wf.nodes.iter().filter(|n| n.status == "ready").map(|n| {
+                    json!({ "workflow_id": wf.id, "node_id": n.id, "activation_id": n.activation_id })
+                })
+            })
+            .take(limit)
+            .collect()
+    }
+
     pub fn changes(&self) -> watch::Receiver<u64> {
         self.changed.subscribe()
     }
@@ -398,6 +423,43 @@ mod tests {
             w.inspect("wf_1").expect("inspect")["nodes"][0]["outputs"],
             json!({"x": 1})
         );
+    }
+
+    #[test]
+    fn ready_lists_the_controllers_ready_nodes_in_order() {
+        let w = Workflows::default();
+        let make = |controller: &str, nodes: Value| {
+            w.instantiate(&json!({"template_id": "t", "template_version": 1,
+                "metadata": {"controller_id": controller}, "params": {"nodes": nodes}}))
+                .expect("instantiate")
+        };
+        for n in 1..=9 {
+            make("other", json!([format!("x{n}")]));
+        }
+        make("c1", json!(["a", "b"])); // wf_10
+        w.instantiate(&json!({"template_id": "t", "template_version": 1}))
+            .expect("no controller"); // wf_11
+        make("c1", json!(["c"])); // wf_12
+        w.command("wf_10", &json!({"op": "skip", "node_id": "a"}))
+            .expect("skip");
+        let ids = |v: Vec<Value>| -> Vec<String> {
+            v.iter()
+                .map(|c| {
+                    format!(
+                        "{}/{}",
+                        c["workflow_id"].as_str().unwrap_or(""),
+                        c["node_id"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(ids(w.ready("c1", 10)), ["wf_10/b", "wf_12/c"]);
+        assert_eq!(ids(w.ready("c1", 1)), ["wf_10/b"]);
+        assert_eq!(
+            w.ready("c1", 1)[0],
+            json!({"workflow_id": "wf_10", "node_id": "b", "activation_id": "act_b_1"})
+        );
+        assert!(w.ready("nobody", 10).is_empty());
     }
 
     #[test]
