@@ -79,7 +79,9 @@ async function packTarballs() {
   for (const file of ['package.json', 'README.md']) copyFileSync(join(root, 'npm', suffix, file), join(stage, file))
   const prebuilt = process.env.AVENOR_PACKAGE_PREBUILT === '1'
   const addon = prebuilt ? join(root, 'npm', suffix, addonName) : join(root, addonName)
-  const sim = prebuilt ? join(root, 'npm', suffix, 'avenor-sim') : join(root, 'target', 'release', 'avenor-sim')
+  const sim = prebuilt
+    ? join(root, 'npm', suffix, 'avenor-sim')
+    : (['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync) ?? 'target/release/avenor-sim')
   for (const p of [addon, sim]) if (!existsSync(p)) throw new Error(`${p} is missing: run ${prebuilt ? 'npm run build:targets' : 'npm run build'}`)
   cpSync(addon, join(stage, addonName))
   cpSync(sim, join(stage, 'avenor-sim'))
