@@ -146,6 +146,8 @@ export interface StatusResult {
   run_id: string
   label: string
   status: RunStatus
+  /** Ours: why a run whose daemon died under it is `failed` (the crash, by signal or exit code). */
+  error?: string
   runtime_id?: string
   phase?: string
   phase_label?: string

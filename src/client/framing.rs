@@ -20,6 +20,19 @@ struct Request<'a> {
 }
 
 /// One request line, `\n`-terminated; `params` is left out when absent.
+/// The daemon's longest request line, newline included (protocol §1.2): a longer
+/// one makes it drop the connection, and with it every call in flight.
+pub const MAX_REQUEST_LINE: usize = 4 * 1024 * 1024;
+
+/// The error for a request line over [`MAX_REQUEST_LINE`], refused before sending.
+pub fn oversized_request(method: &str, bytes: usize) -> String {
+    format!(
+        "write request: {method} request is {bytes} bytes, over the daemon's limit of \
+         {MAX_REQUEST_LINE} bytes per request line; it was not sent (a longer line makes \
+         the daemon close the connection)"
+    )
+}
+
 pub fn encode_request(id: u64, method: &str, params: Option<&Value>) -> Vec<u8> {
     let mut line = serde_json::to_vec(&Request {
         jsonrpc: "2.0",

@@ -22,7 +22,9 @@ use tokio::net::UnixStream;
 use crate::error::{CoreError, CoreResult};
 pub use event_queue::{EventItem, Take, EVENT_QUEUE_CAPACITY};
 pub use event_stream::{EventStream, NextStep};
-use framing::{classify_line, encode_request, read_line, Incoming};
+use framing::{
+    classify_line, encode_request, oversized_request, read_line, Incoming, MAX_REQUEST_LINE,
+};
 use routing::PendingCalls;
 pub use subscription::{normalize_history, ALREADY_SUBSCRIBED};
 use subscription::{SubscribeStep, Subscription};
@@ -193,9 +195,12 @@ impl ControlClient {
             return Err(CoreError::plain(CLOSED));
         }
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
+        let line = encode_request(id, method, params);
+        if line.len() > MAX_REQUEST_LINE {
+            return Err(CoreError::plain(oversized_request(method, line.len())));
+        }
         let reply = shared.pending.register(id)?;
         let deadline = tokio::time::Instant::now() + shared.call_timeout;
-        let line = encode_request(id, method, params);
         let mut unsent = Unsent::Line(line);
         if let Ok(guard) = shared.writer.clone().try_lock_owned() {
             let Unsent::Line(line) = &unsent else {

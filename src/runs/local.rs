@@ -56,6 +56,11 @@ impl LocalRuns {
     pub fn all(&self) -> &[RunInfo] {
         &self.runs
     }
+
+    /// The runs in registration order (re-registering them keeps the label aliases).
+    pub fn into_all(self) -> Vec<RunInfo> {
+        self.runs
+    }
 }
 
 #[cfg(test)]

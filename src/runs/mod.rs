@@ -2,6 +2,7 @@
 
 pub mod external;
 pub mod local;
+pub mod lost;
 pub mod paths;
 pub mod run_info;
 pub mod sentinel;

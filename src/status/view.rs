@@ -5,8 +5,9 @@ use serde_json::{Map, Value};
 
 use crate::error::{CoreError, CoreResult};
 
-/// Fields of the `lifecycle` view, in output order.
-const LIFECYCLE_FIELDS: [&str; 8] = [
+/// Fields of the `lifecycle` view, in output order (`error`, ours, is why a
+/// run whose daemon died is `failed`: a poller needs it).
+const LIFECYCLE_FIELDS: [&str; 9] = [
     "run_id",
     "label",
     "status",
@@ -15,6 +16,7 @@ const LIFECYCLE_FIELDS: [&str; 8] = [
     "phase_label",
     "pending_permission",
     "latest_seq",
+    "error",
 ];
 
 /// `None`/`full` → unchanged; `lifecycle` → the lifecycle fields that are

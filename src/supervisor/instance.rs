@@ -11,7 +11,7 @@ use super::live_daemons;
 use super::startup::Started;
 use crate::client::ControlClient;
 use crate::error::{CoreError, CoreResult};
-use crate::runs::LocalRuns;
+use crate::runs::{lost, LocalRuns};
 
 pub const NOT_STARTED: &str = "supervisor not started";
 pub const CONNECTION_CLOSED: &str = "avenor supervisor connection closed";
@@ -67,9 +67,24 @@ impl Supervisor {
             if let Some(sup) = weak.upgrade() {
                 if !sup.closing.load(Ordering::SeqCst) {
                     sup.mark_crashed(info.crash_code());
+                    // Its runs died with it: they are over, not "running" elsewhere.
+                    lost::record(sup.take_runs().into_all(), &lost::crash_message(&info));
                 }
             }
         });
+    }
+
+    /// Empties the run registry, returning what it held.
+    pub fn take_runs(&self) -> LocalRuns {
+        std::mem::take(&mut *self.runs.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Takes over the runs of a supervisor replaced while its daemon lived on.
+    pub fn adopt_runs(&self, runs: LocalRuns) {
+        let mut mine = self.runs.lock().unwrap_or_else(|p| p.into_inner());
+        for info in runs.into_all() {
+            mine.register(info);
+        }
     }
 
     /// A number unique to this instance within the process.

@@ -10,6 +10,10 @@ use tokio::sync::watch;
 use super::instance::Supervisor;
 use super::startup::{start, StartOptions};
 use crate::error::{CoreError, CoreResult};
+use crate::runs::lost;
+
+/// How long a replaced daemon child gets to report its exit, for the message.
+const EXIT_REPORT_WAIT: Duration = Duration::from_secs(1);
 
 type StartOutcome = Option<Result<Arc<Supervisor>, CoreError>>;
 
@@ -38,6 +42,7 @@ pub async fn get(opts: GetOptions) -> CoreResult<Arc<Supervisor>> {
     let mut outcome = {
         let mut s = lock();
         let mut previous_process = None;
+        let mut previous = None;
         if let Some(inst) = &s.instance {
             if !inst.is_crashed() && inst.client_is_open() {
                 return Ok(inst.clone());
@@ -46,6 +51,7 @@ pub async fn get(opts: GetOptions) -> CoreResult<Arc<Supervisor>> {
                 inst.mark_crashed(0);
             }
             previous_process = inst.process().cloned();
+            previous = Some(inst.clone());
         }
         match &s.starting {
             Some(rx) => rx.clone(),
@@ -59,6 +65,9 @@ pub async fn get(opts: GetOptions) -> CoreResult<Arc<Supervisor>> {
                 };
                 tokio::spawn(async move {
                     let result = start(start_opts).await.map(Supervisor::new);
+                    if let (Some(previous), Ok(next)) = (&previous, &result) {
+                        hand_over_runs(previous, next).await;
+                    }
                     {
                         let mut s = lock();
                         s.starting = None;
@@ -79,6 +88,30 @@ pub async fn get(opts: GetOptions) -> CoreResult<Arc<Supervisor>> {
     settled.clone().expect("waited for Some")
 }
 
+/// What the replaced supervisor knew about its runs: kept when the new one is
+/// attached to the same daemon (only the connection was lost), else recorded
+/// as lost with what became of the old daemon.
+async fn hand_over_runs(previous: &Arc<Supervisor>, next: &Arc<Supervisor>) {
+    let runs = previous.take_runs();
+    let same_daemon = match (previous.process(), next.process()) {
+        (Some(old), Some(new)) => Arc::ptr_eq(old, new),
+        (None, None) => true,
+        _ => false,
+    };
+    if same_daemon {
+        next.adopt_runs(runs);
+        return;
+    }
+    let error = match previous.process() {
+        Some(old) => match tokio::time::timeout(EXIT_REPORT_WAIT, old.exited()).await {
+            Ok(info) => lost::crash_message(&info),
+            Err(_) => lost::VANISHED.to_string(),
+        },
+        None => lost::VANISHED.to_string(),
+    };
+    lost::record(runs.into_all(), &error);
+}
+
 /// `Supervisor.currentInstance()`.
 pub fn current() -> Option<Arc<Supervisor>> {
     lock().instance.clone()
@@ -95,6 +128,7 @@ pub fn is_current(id: &str) -> bool {
 /// Closes `sup` and clears the singleton if it is still `sup`.
 pub async fn close(sup: &Arc<Supervisor>, skip_shutdown: bool) {
     sup.close(skip_shutdown).await;
+    lost::forget_all();
     let mut s = lock();
     if s.instance.as_ref().is_some_and(|i| Arc::ptr_eq(i, sup)) {
         s.instance = None;

@@ -133,6 +133,10 @@ pub async fn result_tool(args: Args, abort: Arc<AbortFlag>) -> CoreResult<Value>
     let started = tokio::time::Instant::now();
     loop {
         abort.check()?;
+        // Armed before the status read, so a crash in between still wakes the wait.
+        let lost = crate::runs::lost::changed().notified();
+        tokio::pin!(lost);
+        lost.as_mut().enable();
         let status = status_of(&run_id, supervisor.as_deref())
             .await?
             .ok_or_else(|| run_not_found(&run_id))?;
@@ -141,6 +145,10 @@ pub async fn result_tool(args: Args, abort: Arc<AbortFlag>) -> CoreResult<Value>
             .get("status")
             .and_then(Value::as_str)
             .unwrap_or_default();
+        // Its daemon died under it: the wait ends with that cause.
+        if let (Some(Value::String(error)), "failed") = (status.get("error"), state) {
+            return Err(CoreError::plain(error.clone()));
+        }
         if TERMINAL.contains(&state) {
             let (output, exact) = final_output(&status, &run_id, supervisor.as_deref()).await;
             let mut out = outcome(&status, true);
@@ -168,6 +176,10 @@ pub async fn result_tool(args: Args, abort: Arc<AbortFlag>) -> CoreResult<Value>
             }
             remaining = (limit - elapsed).clamp(Duration::from_millis(1), POLL_INTERVAL);
         }
-        abort.sleep(remaining).await?;
+        // A daemon crash wakes the wait at once instead of at the next poll.
+        tokio::select! {
+            slept = abort.sleep(remaining) => slept?,
+            _ = lost => {}
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::client::ControlClient;
 use crate::error::CoreResult;
 use crate::policy::validate::validate_run_id;
 use crate::runs::external::{find_external_run, list_external_runs};
+use crate::runs::lost::{self, LostRun};
 use crate::runs::paths::run_paths;
 use crate::runs::sentinel::read_sentinel;
 use crate::runs::RunInfo;
@@ -114,6 +115,51 @@ async fn tracked(
     result
 }
 
+/// A run whose daemon died under it: what its sentinel says if the turn had
+/// finished, else `failed` with the cause in `error` (our addition to the shape).
+fn lost_status(lost: &LostRun) -> Map<String, Value> {
+    let info = &lost.info;
+    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
+    let mut result = build_status(
+        None,
+        sentinel.as_ref(),
+        &StatusFallback {
+            run_id: info.run_id.clone(),
+            prefer_fallback_run_id: true,
+            label: info.label.clone(),
+            runtime_id: info.runtime_id.clone(),
+            run_info: Some(info),
+        },
+    );
+    if matches!(
+        result.get("status").and_then(Value::as_str),
+        Some("running" | "waiting")
+    ) {
+        result.insert("status".into(), Value::from("failed"));
+        result.insert("error".into(), Value::from(lost.error.clone()));
+    }
+    result
+}
+
+/// A lost run the singleton no longer tracks (a live run with the same
+/// reference, e.g. a reused label, takes precedence).
+fn lost_run(reference: &str) -> Option<LostRun> {
+    let tracked = crate::supervisor::singleton::current().is_some_and(|sup| {
+        !sup.is_crashed()
+            && sup
+                .runs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .find(reference)
+                .is_some()
+    });
+    if tracked {
+        None
+    } else {
+        lost::find(reference)
+    }
+}
+
 /// A list entry no registry knows.
 fn untracked_entry(entry: &Map<String, Value>) -> Map<String, Value> {
     let s = |k: &str| {
@@ -208,6 +254,9 @@ async fn one_local(
     if let Some(info) = registry.find(run_id) {
         return Ok(tracked(client, registry, &info, &info.run_id.clone(), None).await);
     }
+    if let Some(lost) = lost::find(run_id) {
+        return Ok(lost_status(&lost));
+    }
     validate_run_id(run_id)?;
     let live = live_status(client, run_id).await;
     let sentinel = read_sentinel(&run_paths(run_id).sentinel);
@@ -242,7 +291,11 @@ async fn collect(
             if let Registry::External(id) = registry {
                 list_external_runs(id);
             }
-            all_runs(client, &registry, !explicit).await.map(Err)
+            let mut all = all_runs(client, &registry, !explicit).await?;
+            if !explicit {
+                all.extend(lost::all().iter().map(lost_status));
+            }
+            Ok(Err(all))
         }
     }
 }
@@ -251,6 +304,15 @@ pub async fn status_tool(args: Args) -> CoreResult<Value> {
     let run_id = string(&args, "runId").filter(|s| !s.is_empty());
     let view = text(&args, "view");
     let explicit = supervisor_id(&args);
+    // A run lost with its daemon is answered without starting a new daemon.
+    if let (None, Some(id)) = (&explicit, &run_id) {
+        if let Some(lost) = lost_run(id) {
+            return Ok(Value::Object(shape_status_result(
+                lost_status(&lost),
+                view.as_deref(),
+            )?));
+        }
+    }
     let target = get_supervisor_client(explicit.as_deref()).await?;
     let collected = collect(&target, run_id.as_deref(), explicit.is_some()).await;
     target.finish();
