@@ -9,11 +9,12 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use crate::jsval::{finite_number, js_trim};
+use crate::regular_file::open_regular;
 
 /// Strings longer than this keep only their last this-many characters.
 pub const CLIP_STRING_CHARS: usize = 4000;
@@ -96,16 +97,38 @@ fn clip_string(s: String) -> String {
 }
 
 /// The newest `limit` records of the log at `path` that pass `filter`,
-/// oldest first. Blank and malformed lines are skipped. Errors only when the
-/// file cannot be opened or read.
+/// oldest first. Blank and malformed lines are skipped. Errors when the file
+/// cannot be opened or read, and when it is not a regular file: a FIFO would
+/// block the reader forever and a device never ends, so they are refused like
+/// an unreadable log (the caller then falls back to the daemon's history).
 pub fn read_newest_records(
     path: &Path,
     limit: usize,
     filter: &EventFilter,
 ) -> io::Result<Vec<Value>> {
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path)?;
     let len = file.metadata()?.len();
     newest_from(&mut file, len, limit, filter, BLOCK_SIZE)
+}
+
+/// `read_newest_records` on Tokio's blocking pool, so a slow disk or a large
+/// log holds a pool thread and never one of the few async workers that every
+/// other call of the addon needs.
+pub async fn read_newest_records_off_workers(
+    path: PathBuf,
+    limit: usize,
+    filter: EventFilter,
+) -> io::Result<Vec<Value>> {
+    off_workers(move || read_newest_records(&path, limit, &filter)).await
+}
+
+/// Runs blocking file work on the blocking pool and waits for it.
+pub(crate) async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(format!("the log reader stopped: {e}"))))
 }
 
 /// The backwards reader over any seekable source of `len` bytes.

@@ -348,3 +348,86 @@ fn cost_follows_the_newest_matches_not_the_file_size() {
     assert_eq!(via_path, got);
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
 }
+
+/// Runs `f` on a thread of its own; still blocked after `limit` fails the
+/// test instead of hanging it.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).expect("the call blocked")
+}
+
+#[test]
+fn a_fifo_as_the_log_is_refused_at_once() {
+    let dir = Scratch::new("fifo");
+    let fifo = dir.0.join("events.log");
+    crate::regular_file::make_fifo(&fifo);
+    let path = fifo.clone();
+    let err = within(std::time::Duration::from_secs(5), move || {
+        read_newest_records(&path, 10, &EventFilter::default())
+    })
+    .expect_err("a FIFO is not a log");
+    assert_eq!(err.to_string(), "not a regular file (it is a FIFO)");
+}
+
+/// Two stuck reads (one per worker of a two-worker runtime, as on a two-core
+/// machine) must leave the workers free for every other task.
+#[test]
+fn stuck_reads_do_not_starve_the_async_workers() {
+    use std::time::Duration;
+    let other_ran = within(Duration::from_secs(10), || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut gates = Vec::new();
+            let mut stuck = Vec::new();
+            for _ in 0..2 {
+                let (open, wait) = std::sync::mpsc::channel::<()>();
+                gates.push(open);
+                // Stands for a read that blocks (a FIFO, a hung network disk).
+                stuck.push(tokio::spawn(off_workers(move || {
+                    wait.recv().map_err(io::Error::other)
+                })));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let other = tokio::spawn(async { 7 });
+            let other_ran = tokio::time::timeout(Duration::from_secs(2), other).await;
+            for gate in gates {
+                gate.send(()).expect("release");
+            }
+            for read in stuck {
+                read.await.expect("join").expect("read");
+            }
+            matches!(other_ran, Ok(Ok(7)))
+        })
+    });
+    assert!(other_ran, "a task waited behind the stuck reads");
+}
+
+#[test]
+fn the_off_worker_reader_returns_the_records() {
+    let dir = Scratch::new("offworkers");
+    let p = dir.file(
+        "events.log",
+        b"{\"event\":\"a\",\"seq\":1}\n{\"event\":\"b\",\"seq\":2}\n",
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let got = rt
+        .block_on(read_newest_records_off_workers(
+            p,
+            1,
+            EventFilter::default(),
+        ))
+        .expect("read");
+    assert_eq!(got, vec![json!({"event": "b", "seq": 2})]);
+}
