@@ -1,4 +1,4 @@
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use serde_json::json;
@@ -34,6 +34,17 @@ fn filter(types: &[&str], after_seq: Option<f64>) -> EventFilter {
         types: types.iter().map(|t| t.to_string()).collect(),
         after_seq,
     }
+}
+
+/// The backward reader over `src` with the production cap, records only.
+fn newest_from<S: LogSource>(
+    src: &mut S,
+    len: u64,
+    limit: usize,
+    filter: &EventFilter,
+    block_size: usize,
+) -> io::Result<Vec<Value>> {
+    newest_matching(src, len, limit, filter, block_size, MAX_RECORD_BYTES).map(|r| r.records)
 }
 
 fn seqs(records: &[Value]) -> Vec<Value> {
@@ -306,6 +317,12 @@ impl<R: Seek> Seek for Counting<R> {
     }
 }
 
+impl<R: LogSource> LogSource for Counting<R> {
+    fn is_hole(&mut self, start: u64, end: u64) -> bool {
+        self.inner.is_hole(start, end)
+    }
+}
+
 #[test]
 fn cost_follows_the_newest_matches_not_the_file_size() {
     let dir = Scratch::new("sparse");
@@ -430,4 +447,115 @@ fn the_off_worker_reader_returns_the_records() {
         ))
         .expect("read");
     assert_eq!(got, vec![json!({"event": "b", "seq": 2})]);
+}
+
+#[test]
+fn a_line_over_the_cap_is_skipped_counted_and_never_held() {
+    const CAP: usize = 1000;
+    let long_record = format!(
+        "{{\"event\":\"a\",\"seq\":2,\"t\":\"{}\"}}",
+        "x".repeat(5000)
+    );
+    let content = format!(
+        "{}\n{{\"event\":\"a\",\"seq\":1}}\n{long_record}\n{}\n{{\"event\":\"a\",\"seq\":3}}\n",
+        "y".repeat(3000),
+        "z".repeat(CAP + 1),
+    );
+    let exactly_cap = format!(
+        "{{\"event\":\"a\",\"seq\":4,\"t\":\"{}\"}}",
+        "w".repeat(CAP - 30)
+    );
+    let exactly_cap = format!("{exactly_cap:<CAP$}");
+    let content = format!("{content}{exactly_cap}");
+    for block in [1, 7, 64, 4096] {
+        let mut cur = Cursor::new(content.as_bytes());
+        let all = EventFilter::default();
+        let read =
+            newest_matching(&mut cur, content.len() as u64, 10, &all, block, CAP).expect("read");
+        // A valid record longer than the cap is skipped like the junk lines.
+        assert_eq!(
+            seqs(&read.records),
+            [json!(1), json!(3), json!(4)],
+            "block {block}"
+        );
+        assert_eq!(read.oversized_lines, 3, "block {block}");
+        assert!(
+            read.peak_line_bytes <= CAP,
+            "held {} bytes",
+            read.peak_line_bytes
+        );
+    }
+}
+
+/// A 4 GiB sparse file of zeros is one endless "line": it used to be held
+/// whole (2.1 GB of memory for a 2 GB file) and took seconds. Now its hole is
+/// jumped over; without hole support, at most one capped line is held.
+#[test]
+fn a_sparse_file_of_zeros_is_skipped_without_reading_it() {
+    let dir = Scratch::new("zeros");
+    let p = dir.0.join("events.log");
+    let file = File::create(&p).expect("create");
+    file.set_len(4 << 30).expect("set_len");
+    let holes = File::open(&p).expect("open").is_hole(0, 4 << 30);
+    if !holes {
+        // Every byte would be read here: keep the test quick with a smaller
+        // file that is still longer than the cap.
+        file.set_len(3 * MAX_RECORD_BYTES as u64).expect("set_len");
+    }
+    drop(file);
+    let len = std::fs::metadata(&p).expect("stat").len();
+    let started = std::time::Instant::now();
+    let read = read_newest(&p, 50, &EventFilter::default()).expect("read");
+    let took = started.elapsed();
+    assert!(read.records.is_empty());
+    assert_eq!(read.oversized_lines, 1);
+    assert!(read.peak_line_bytes <= MAX_RECORD_BYTES);
+    let mut src = Counting {
+        inner: File::open(&p).expect("open"),
+        read: 0,
+    };
+    let all = EventFilter::default();
+    let again = newest_matching(&mut src, len, 50, &all, BLOCK_SIZE, MAX_RECORD_BYTES);
+    assert_eq!(again.expect("read"), read);
+    if holes {
+        assert_eq!(src.read, 0, "read {} bytes of a hole", src.read);
+        assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+    }
+}
+
+#[test]
+fn records_around_a_hole_are_found_and_the_hole_line_is_dropped() {
+    let dir = Scratch::new("holey");
+    let p = dir.0.join("events.log");
+    {
+        use std::io::Write;
+        let mut f = File::create(&p).expect("create");
+        f.write_all(b"{\"event\":\"a\",\"seq\":1}\n{\"event\":\"a\",")
+            .expect("write");
+        // A 3 GiB hole in the middle of the second line, then more records.
+        f.set_len(3 << 30).expect("set_len");
+        f.seek(SeekFrom::End(0)).expect("seek");
+        f.write_all(b"\"seq\":2}\n{\"event\":\"a\",\"seq\":3}\n")
+            .expect("write");
+    }
+    let len = std::fs::metadata(&p).expect("stat").len();
+    let mut src = Counting {
+        inner: File::open(&p).expect("open"),
+        read: 0,
+    };
+    let read = newest_matching(
+        &mut src,
+        len,
+        50,
+        &EventFilter::default(),
+        BLOCK_SIZE,
+        MAX_RECORD_BYTES,
+    )
+    .expect("read");
+    assert_eq!(seqs(&read.records), [json!(1), json!(3)]);
+    assert_eq!(read.oversized_lines, 1);
+    assert!(read.peak_line_bytes <= MAX_RECORD_BYTES);
+    if src.inner.is_hole(1 << 30, 2 << 30) {
+        assert!(src.read < 1 << 20, "read {} bytes", src.read);
+    }
 }
