@@ -13,6 +13,7 @@ use super::daemon_process::{launch, DaemonProcess};
 use crate::client::{dial, ControlClient, DEFAULT_CALL_TIMEOUT};
 use crate::discovery::{find_avenor_binary, is_read_write, sockets_root};
 use crate::error::{CoreError, CoreResult};
+use crate::policy::validate_socket_path_length;
 
 pub const STARTUP_DEADLINE: Duration = Duration::from_secs(10);
 const PROBE_TIMEOUT: Duration = Duration::from_millis(2000);
@@ -43,6 +44,8 @@ pub async fn start(opts: StartOptions) -> CoreResult<Started> {
         None => find_avenor_binary()?,
     };
     let socket = socket_path()?;
+    // The daemon cannot bind a longer path and would only exit with code 1.
+    validate_socket_path_length(&socket)?;
     if socket.exists() && is_read_write(&socket) {
         if let Some(client) = adopt(&socket).await {
             let process = opts.previous_process.filter(|p| p.exit_info().is_none());
