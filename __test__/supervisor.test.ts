@@ -1,9 +1,18 @@
 // Supervisor lifecycle against avenor-sim (core-spec §5, §18 case 36).
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Supervisor, findAvenorBinary } from '@dougbots/avenor-core'
-import { script, simBinary, useTempHome } from './helpers/sim'
+import { script, simBinary, until, useTempHome } from './helpers/sim'
+
+/** Whether `pid` runs; a zombie waiting for its reaper counts as gone. */
+function running(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 let home: ReturnType<typeof useTempHome>
 beforeAll(() => {
@@ -72,6 +81,22 @@ describe('Supervisor', () => {
       expect(Supervisor.currentInstance()).toBeNull()
     } finally {
       process.env.AVENOR_HOME = saved
+    }
+  })
+
+  it('close() stops a wrapper-script daemon together with the children it started', async () => {
+    const pidFile = join(home.home, 'wrapper-child.pid')
+    // The background job ignores SIGINT (non-interactive shell) and outlives the wrapper
+    // unless the wrapper's process group is stopped with it.
+    const wrapper = script(home.home, 'wrapper.sh', `sleep 100 & echo $! > "${pidFile}"\n"${simBinary()}" "$@"\necho after`)
+    const sup = await Supervisor.get({ binaryPath: wrapper })
+    const child = Number(readFileSync(pidFile, 'utf8'))
+    try {
+      expect(running(child)).toBe(true)
+      await sup.close()
+      expect(await until(async () => running(child), (alive) => !alive, 3000)).toBe(false)
+    } finally {
+      if (running(child)) process.kill(child, 'SIGKILL')
     }
   })
 
