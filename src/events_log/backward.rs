@@ -90,7 +90,7 @@ pub fn newest_from<S: LogSource>(
         src.seek(SeekFrom::Start(pos))?;
         src.read_exact(&mut block[..n])?;
         let mut end = n;
-        while let Some(nl) = block[..end].iter().rposition(|&b| b == b'\n') {
+        while let Some(nl) = memchr::memrchr(b'\n', &block[..end]) {
             let start = pos + nl as u64 + 1;
             if finish(&mut line, &block[nl + 1..end], start, &mut out) {
                 out.records.reverse();
