@@ -110,7 +110,7 @@ fn clip_string(s: String) -> String {
 }
 
 /// The newest `limit` records of the log at `path` that pass `filter`,
-/// oldest first. Blank and malformed lines are skipped. Errors when the file
+/// oldest first, clipped (`clip_record`). Blank and malformed lines are skipped. Errors when the file
 /// cannot be opened or read, and when it is not a regular file: a FIFO would
 /// block the reader forever and a device never ends, so they are refused like
 /// an unreadable log (the caller then falls back to the daemon's history).
@@ -150,7 +150,9 @@ pub(crate) async fn off_workers<T: Send + 'static>(
         .unwrap_or_else(|e| Err(io::Error::other(format!("the log reader stopped: {e}"))))
 }
 
-/// The backward reader with this module's line parser and `filter`.
+/// The backward reader with this module's line parser and `filter`. Each
+/// kept record is clipped at once, so `limit` records from lines of up to
+/// `max_line` bytes never sit in memory whole.
 fn newest_matching<S: LogSource>(
     src: &mut S,
     len: u64,
@@ -160,7 +162,9 @@ fn newest_matching<S: LogSource>(
     max_line: usize,
 ) -> io::Result<LogRead> {
     newest_from(src, len, limit, block_size, max_line, |line| {
-        parse_line(line).filter(|r| filter.matches(r))
+        parse_line(line)
+            .filter(|r| filter.matches(r))
+            .map(clip_record)
     })
 }
 

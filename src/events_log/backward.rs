@@ -68,9 +68,9 @@ pub fn newest_from<S: LogSource>(
     let mut pos = len;
     // A finished line: its record if it has one; true once there are enough.
     let mut finish = |line: &mut Line, head: &[u8], start: u64, out: &mut LogRead| {
-        let whole = line.end - start > max_line as u64;
-        if line.junk || whole {
-            out.oversized_lines += usize::from(whole);
+        let too_long = line.end - start > max_line as u64;
+        if line.junk || too_long {
+            out.oversized_lines += usize::from(too_long);
         } else {
             let bytes = join(head, &mut line.pieces);
             out.peak_line_bytes = out.peak_line_bytes.max(bytes.len());

@@ -279,7 +279,12 @@ fn backwards_reader_matches_the_forward_scan() {
                 1 => 1 + rng.below(10) as usize,
                 _ => 1000,
             };
-            let want = scan_whole_file(&p, limit, &f).expect("scan");
+            // The backward reader clips as it keeps; the forward scan does not.
+            let want: Vec<Value> = scan_whole_file(&p, limit, &f)
+                .expect("scan")
+                .into_iter()
+                .map(clip_record)
+                .collect();
             let got = read_newest_records(&p, limit, &f).expect("read");
             assert_eq!(got, want, "round {round} filter {f:?} limit {limit}");
             // Tiny blocks split every line and UTF-8 sequence; big files get
@@ -557,5 +562,23 @@ fn records_around_a_hole_are_found_and_the_hole_line_is_dropped() {
     assert!(read.peak_line_bytes <= MAX_RECORD_BYTES);
     if src.inner.is_hole(1 << 30, 2 << 30) {
         assert!(src.read < 1 << 20, "read {} bytes", src.read);
+    }
+}
+
+#[test]
+fn records_are_clipped_as_they_are_kept() {
+    let dir = Scratch::new("clipkeep");
+    let mut content = String::new();
+    for seq in 1..=20 {
+        let text = "t".repeat(200_000);
+        content.push_str(&format!(
+            "{{\"event\":\"a\",\"seq\":{seq},\"t\":\"{text}\"}}\n"
+        ));
+    }
+    let p = dir.file("events.log", content.as_bytes());
+    let got = read_newest_records(&p, 1000, &EventFilter::default()).expect("read");
+    assert_eq!(got.len(), 20);
+    for record in &got {
+        assert_eq!(record["t"].as_str().map(str::len), Some(CLIP_STRING_CHARS));
     }
 }
