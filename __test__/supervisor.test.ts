@@ -1,8 +1,18 @@
 // Supervisor lifecycle against avenor-sim (core-spec §5, §18 case 36).
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { Supervisor, findAvenorBinary } from '@dougbots/avenor-core'
-import { script, simBinary, useTempHome } from './helpers/sim'
+import { script, simBinary, until, useTempHome } from './helpers/sim'
+
+/** Whether `pid` runs; a zombie waiting for its reaper counts as gone. */
+function running(pid: number): boolean {
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
 
 let home: ReturnType<typeof useTempHome>
 beforeAll(() => {
@@ -52,6 +62,42 @@ describe('Supervisor', () => {
     expect(err.cause?.message).toBe('bad flags')
     const sup = await Supervisor.get()
     expect(typeof (await sup.getClient().status())).toBe('object')
+  })
+
+  it('an AVENOR_HOME too long for a socket path is named in the error before anything starts', async () => {
+    const saved = process.env.AVENOR_HOME
+    const longHome = join(home.home, 'h'.repeat(120))
+    process.env.AVENOR_HOME = longHome
+    try {
+      // Before the check the daemon failed to bind: "avenor exited with code 1 during startup".
+      const err = await Supervisor.get().catch((e) => e)
+      const socket = `${longHome}/sockets/avenor-mcp-${process.pid}.sock`
+      const max = process.platform === 'darwin' ? 103 : 107
+      expect(err.message).toBe(
+        `control socket path is too long: ${socket} is ${socket.length} bytes, but a Unix socket path may have at most ${max} bytes ` +
+          `on this system (${max + 1} with the terminating NUL). Set AVENOR_HOME to a directory at least ${socket.length - max} bytes ` +
+          'shorter (the socket is <AVENOR_HOME>/sockets/avenor-mcp-<pid>.sock).',
+      )
+      expect(Supervisor.currentInstance()).toBeNull()
+    } finally {
+      process.env.AVENOR_HOME = saved
+    }
+  })
+
+  it('close() stops a wrapper-script daemon together with the children it started', async () => {
+    const pidFile = join(home.home, 'wrapper-child.pid')
+    // The background job ignores SIGINT (non-interactive shell) and outlives the wrapper
+    // unless the wrapper's process group is stopped with it.
+    const wrapper = script(home.home, 'wrapper.sh', `sleep 100 & echo $! > "${pidFile}"\n"${simBinary()}" "$@"\necho after`)
+    const sup = await Supervisor.get({ binaryPath: wrapper })
+    const child = Number(readFileSync(pidFile, 'utf8'))
+    try {
+      expect(running(child)).toBe(true)
+      await sup.close()
+      expect(await until(async () => running(child), (alive) => !alive, 3000)).toBe(false)
+    } finally {
+      if (running(child)) process.kill(child, 'SIGKILL')
+    }
   })
 
   it('a binary that cannot be spawned rejects with "failed to start avenor"', async () => {

@@ -1,5 +1,6 @@
 // Tool conformance cases of core-spec §18 against mock daemons placed inside
 // socketsRoot(), so that they are valid explicit supervisors.
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -74,6 +75,29 @@ describe('eventsTool (case 31)', () => {
     expect(err.message).toBe('unable to read events for run ev-none')
     expect(err.errors.map((e: Error) => e.message)).toContain('rpc error [-32000]: history broke')
   })
+
+  it('a FIFO as the log is refused at once and history answers, even for concurrent calls', async () => {
+    const dir = join(home.home, 'runs', 'ev-fifo')
+    mkdirSync(dir, { recursive: true })
+    const fifo = join(dir, 'events.log')
+    execFileSync('mkfifo', [fifo])
+    const s = await daemon((req) => {
+      if (req.method === 'status') return { result: { runtime_id: 'rt_6', event_path: fifo } }
+      if (req.method === 'history') return { result: { events: [{ event: 'x', seq: 1 }] } }
+      return { result: {} }
+    })
+    // Before the fix each call blocked a Tokio worker on open(); two of them
+    // (one per core) starved every other call, so this test timed out.
+    const calls = [1, 2, 3].map(() => eventsTool({ runId: 'ev-fifo', supervisorId: s.path }))
+    for (const out of await Promise.all(calls)) expect(out).toEqual({ events: [{ event: 'x', seq: 1 }] })
+
+    const failing = await daemon((req) =>
+      req.method === 'status' ? { result: { runtime_id: 'rt_7', event_path: fifo } } : { error: { code: -32000, message: 'history broke' } },
+    )
+    const err = await eventsTool({ runId: 'ev-fifo', supervisorId: failing.path }).catch((e) => e)
+    expect(err).toBeInstanceOf(AggregateError)
+    expect(err.errors.map((e: Error) => e.message)).toContain(`read ${fifo}: not a regular file (it is a FIFO)`)
+  }, 5_000)
 
   it('fails to resolve when status and list both fail', async () => {
     const s = await daemon(() => ({ error: { code: -32000, message: 'nope' } }))

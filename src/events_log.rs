@@ -1,19 +1,29 @@
 //! The record pipeline of `eventsTool` over a run's NDJSON event log
 //! (core-spec §11.2 steps 3a, 4 and 5): filter, keep the newest `limit`, clip.
 //!
-//! `read_newest_records` reads the file backwards in blocks and stops once it
-//! has enough matching records, so its cost follows the size of the newest
-//! matches, not the size of the log. `scan_whole_file` is the plain forward
-//! scan it replaces, kept as a baseline and test oracle.
+//! `read_newest_records` reads the file backwards in blocks (`backward`) and
+//! stops once it has enough matching records, so its cost follows the size of
+//! the newest matches, not the size of the log; it holds at most one line of
+//! at most `MAX_RECORD_BYTES` and jumps over a sparse file's holes (`sparse`).
+//! `scan_whole_file` is the plain forward scan it replaces, kept as a baseline
+//! and test oracle.
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use crate::jsval::{finite_number, js_trim};
+use crate::regular_file::open_regular;
+
+mod backward;
+mod sparse;
+
+use backward::newest_from;
+pub use backward::LogRead;
+use sparse::LogSource;
 
 /// Strings longer than this keep only their last this-many characters.
 pub const CLIP_STRING_CHARS: usize = 4000;
@@ -23,6 +33,10 @@ pub const CLIP_ARRAY_ITEMS: usize = 32;
 pub const CLIP_OBJECT_KEYS: usize = 64;
 
 const BLOCK_SIZE: usize = 64 * 1024;
+/// The longest line the reader holds. Records are far smaller; a longer line
+/// is a runaway write (or a sparse file's zeros) and is skipped, so neither
+/// memory nor the JSON parse grows with it.
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
 /// The `types` / `after_seq` filters of `eventsTool`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -96,76 +110,62 @@ fn clip_string(s: String) -> String {
 }
 
 /// The newest `limit` records of the log at `path` that pass `filter`,
-/// oldest first. Blank and malformed lines are skipped. Errors only when the
-/// file cannot be opened or read.
+/// oldest first, clipped (`clip_record`). Blank and malformed lines are skipped. Errors when the file
+/// cannot be opened or read, and when it is not a regular file: a FIFO would
+/// block the reader forever and a device never ends, so they are refused like
+/// an unreadable log (the caller then falls back to the daemon's history).
 pub fn read_newest_records(
     path: &Path,
     limit: usize,
     filter: &EventFilter,
 ) -> io::Result<Vec<Value>> {
-    let mut file = File::open(path)?;
-    let len = file.metadata()?.len();
-    newest_from(&mut file, len, limit, filter, BLOCK_SIZE)
+    read_newest(path, limit, filter).map(|read| read.records)
 }
 
-/// The backwards reader over any seekable source of `len` bytes.
-fn newest_from<R: Read + Seek>(
-    src: &mut R,
+/// `read_newest_records` with what the read skipped and held: lines longer
+/// than [`MAX_RECORD_BYTES`] are skipped (and counted) rather than held.
+pub fn read_newest(path: &Path, limit: usize, filter: &EventFilter) -> io::Result<LogRead> {
+    let mut file = open_regular(path)?;
+    let len = file.metadata()?.len();
+    newest_matching(&mut file, len, limit, filter, BLOCK_SIZE, MAX_RECORD_BYTES)
+}
+
+/// `read_newest_records` on Tokio's blocking pool, so a slow disk or a large
+/// log holds a pool thread and never one of the few async workers that every
+/// other call of the addon needs.
+pub async fn read_newest_records_off_workers(
+    path: PathBuf,
+    limit: usize,
+    filter: EventFilter,
+) -> io::Result<Vec<Value>> {
+    off_workers(move || read_newest_records(&path, limit, &filter)).await
+}
+
+/// Runs blocking file work on the blocking pool and waits for it.
+pub(crate) async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(format!("the log reader stopped: {e}"))))
+}
+
+/// The backward reader with this module's line parser and `filter`. Each
+/// kept record is clipped at once, so `limit` records from lines of up to
+/// `max_line` bytes never sit in memory whole.
+fn newest_matching<S: LogSource>(
+    src: &mut S,
     len: u64,
     limit: usize,
     filter: &EventFilter,
     block_size: usize,
-) -> io::Result<Vec<Value>> {
-    let mut found = Vec::new();
-    if limit == 0 {
-        return Ok(found);
-    }
-    let keep = |line: &[u8], found: &mut Vec<Value>| {
-        if let Some(record) = parse_line(line).filter(|r| filter.matches(r)) {
-            found.push(record);
-        }
-        found.len() >= limit
-    };
-    // Pieces of the line that continues past the start of the current block,
-    // in the order they were read (so the last piece comes first in the file).
-    let mut pieces: Vec<Vec<u8>> = Vec::new();
-    let mut block = vec![0u8; block_size.max(1)];
-    let mut pos = len;
-    while pos > 0 {
-        let n = usize::try_from(pos).map_or(block.len(), |p| p.min(block.len()));
-        pos -= n as u64;
-        src.seek(SeekFrom::Start(pos))?;
-        src.read_exact(&mut block[..n])?;
-        let mut end = n;
-        while let Some(nl) = block[..end].iter().rposition(|&b| b == b'\n') {
-            let line = join_line(&block[nl + 1..end], &mut pieces);
-            if keep(&line, &mut found) {
-                found.reverse();
-                return Ok(found);
-            }
-            end = nl;
-        }
-        pieces.push(block[..end].to_vec());
-    }
-    // The first line of the file has no newline before it.
-    let line = join_line(&[], &mut pieces);
-    keep(&line, &mut found);
-    found.reverse();
-    Ok(found)
-}
-
-/// `head` followed by the carried pieces (newest piece last in the file).
-fn join_line(head: &[u8], pieces: &mut Vec<Vec<u8>>) -> Vec<u8> {
-    if pieces.is_empty() {
-        return head.to_vec();
-    }
-    let total = head.len() + pieces.iter().map(Vec::len).sum::<usize>();
-    let mut line = Vec::with_capacity(total);
-    line.extend_from_slice(head);
-    for piece in pieces.drain(..).rev() {
-        line.extend_from_slice(&piece);
-    }
-    line
+    max_line: usize,
+) -> io::Result<LogRead> {
+    newest_from(src, len, limit, block_size, max_line, |line| {
+        parse_line(line)
+            .filter(|r| filter.matches(r))
+            .map(clip_record)
+    })
 }
 
 /// One NDJSON line → a value; `None` for blank or malformed lines. Invalid

@@ -12,6 +12,7 @@ mod js;
 pub mod jsval;
 pub mod observe;
 pub mod policy;
+pub mod regular_file;
 pub mod runs;
 pub mod simulator;
 pub mod status;

@@ -1,4 +1,4 @@
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 
 use serde_json::json;
@@ -34,6 +34,17 @@ fn filter(types: &[&str], after_seq: Option<f64>) -> EventFilter {
         types: types.iter().map(|t| t.to_string()).collect(),
         after_seq,
     }
+}
+
+/// The backward reader over `src` with the production cap, records only.
+fn newest_from<S: LogSource>(
+    src: &mut S,
+    len: u64,
+    limit: usize,
+    filter: &EventFilter,
+    block_size: usize,
+) -> io::Result<Vec<Value>> {
+    newest_matching(src, len, limit, filter, block_size, MAX_RECORD_BYTES).map(|r| r.records)
 }
 
 fn seqs(records: &[Value]) -> Vec<Value> {
@@ -268,7 +279,12 @@ fn backwards_reader_matches_the_forward_scan() {
                 1 => 1 + rng.below(10) as usize,
                 _ => 1000,
             };
-            let want = scan_whole_file(&p, limit, &f).expect("scan");
+            // The backward reader clips as it keeps; the forward scan does not.
+            let want: Vec<Value> = scan_whole_file(&p, limit, &f)
+                .expect("scan")
+                .into_iter()
+                .map(clip_record)
+                .collect();
             let got = read_newest_records(&p, limit, &f).expect("read");
             assert_eq!(got, want, "round {round} filter {f:?} limit {limit}");
             // Tiny blocks split every line and UTF-8 sequence; big files get
@@ -303,6 +319,12 @@ impl<R: Read> Read for Counting<R> {
 impl<R: Seek> Seek for Counting<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         self.inner.seek(pos)
+    }
+}
+
+impl<R: LogSource> LogSource for Counting<R> {
+    fn is_hole(&mut self, start: u64, end: u64) -> bool {
+        self.inner.is_hole(start, end)
     }
 }
 
@@ -347,4 +369,216 @@ fn cost_follows_the_newest_matches_not_the_file_size() {
     let via_path = read_newest_records(&p, 10, &f).expect("read");
     assert_eq!(via_path, got);
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
+
+/// Runs `f` on a thread of its own; still blocked after `limit` fails the
+/// test instead of hanging it.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).expect("the call blocked")
+}
+
+#[test]
+fn a_fifo_as_the_log_is_refused_at_once() {
+    let dir = Scratch::new("fifo");
+    let fifo = dir.0.join("events.log");
+    crate::regular_file::make_fifo(&fifo);
+    let path = fifo.clone();
+    let err = within(std::time::Duration::from_secs(5), move || {
+        read_newest_records(&path, 10, &EventFilter::default())
+    })
+    .expect_err("a FIFO is not a log");
+    assert_eq!(err.to_string(), "not a regular file (it is a FIFO)");
+}
+
+/// Two stuck reads (one per worker of a two-worker runtime, as on a two-core
+/// machine) must leave the workers free for every other task.
+#[test]
+fn stuck_reads_do_not_starve_the_async_workers() {
+    use std::time::Duration;
+    let other_ran = within(Duration::from_secs(10), || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut gates = Vec::new();
+            let mut stuck = Vec::new();
+            for _ in 0..2 {
+                let (open, wait) = std::sync::mpsc::channel::<()>();
+                gates.push(open);
+                // Stands for a read that blocks (a FIFO, a hung network disk).
+                stuck.push(tokio::spawn(off_workers(move || {
+                    wait.recv().map_err(io::Error::other)
+                })));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let other = tokio::spawn(async { 7 });
+            let other_ran = tokio::time::timeout(Duration::from_secs(2), other).await;
+            for gate in gates {
+                gate.send(()).expect("release");
+            }
+            for read in stuck {
+                read.await.expect("join").expect("read");
+            }
+            matches!(other_ran, Ok(Ok(7)))
+        })
+    });
+    assert!(other_ran, "a task waited behind the stuck reads");
+}
+
+#[test]
+fn the_off_worker_reader_returns_the_records() {
+    let dir = Scratch::new("offworkers");
+    let p = dir.file(
+        "events.log",
+        b"{\"event\":\"a\",\"seq\":1}\n{\"event\":\"b\",\"seq\":2}\n",
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let got = rt
+        .block_on(read_newest_records_off_workers(
+            p,
+            1,
+            EventFilter::default(),
+        ))
+        .expect("read");
+    assert_eq!(got, vec![json!({"event": "b", "seq": 2})]);
+}
+
+#[test]
+fn a_line_over_the_cap_is_skipped_counted_and_never_held() {
+    const CAP: usize = 1000;
+    let long_record = format!(
+        "{{\"event\":\"a\",\"seq\":2,\"t\":\"{}\"}}",
+        "x".repeat(5000)
+    );
+    let content = format!(
+        "{}\n{{\"event\":\"a\",\"seq\":1}}\n{long_record}\n{}\n{{\"event\":\"a\",\"seq\":3}}\n",
+        "y".repeat(3000),
+        "z".repeat(CAP + 1),
+    );
+    let exactly_cap = format!(
+        "{{\"event\":\"a\",\"seq\":4,\"t\":\"{}\"}}",
+        "w".repeat(CAP - 30)
+    );
+    let exactly_cap = format!("{exactly_cap:<CAP$}");
+    let content = format!("{content}{exactly_cap}");
+    for block in [1, 7, 64, 4096] {
+        let mut cur = Cursor::new(content.as_bytes());
+        let all = EventFilter::default();
+        let read =
+            newest_matching(&mut cur, content.len() as u64, 10, &all, block, CAP).expect("read");
+        // A valid record longer than the cap is skipped like the junk lines.
+        assert_eq!(
+            seqs(&read.records),
+            [json!(1), json!(3), json!(4)],
+            "block {block}"
+        );
+        assert_eq!(read.oversized_lines, 3, "block {block}");
+        assert!(
+            read.peak_line_bytes <= CAP,
+            "held {} bytes",
+            read.peak_line_bytes
+        );
+    }
+}
+
+/// A 4 GiB sparse file of zeros is one endless "line": it used to be held
+/// whole (2.1 GB of memory for a 2 GB file) and took seconds. Now its hole is
+/// jumped over; without hole support, at most one capped line is held.
+#[test]
+fn a_sparse_file_of_zeros_is_skipped_without_reading_it() {
+    let dir = Scratch::new("zeros");
+    let p = dir.0.join("events.log");
+    let file = File::create(&p).expect("create");
+    file.set_len(4 << 30).expect("set_len");
+    let holes = File::open(&p).expect("open").is_hole(0, 4 << 30);
+    if !holes {
+        // Every byte would be read here: keep the test quick with a smaller
+        // file that is still longer than the cap.
+        file.set_len(3 * MAX_RECORD_BYTES as u64).expect("set_len");
+    }
+    drop(file);
+    let len = std::fs::metadata(&p).expect("stat").len();
+    let started = std::time::Instant::now();
+    let read = read_newest(&p, 50, &EventFilter::default()).expect("read");
+    let took = started.elapsed();
+    assert!(read.records.is_empty());
+    assert_eq!(read.oversized_lines, 1);
+    assert!(read.peak_line_bytes <= MAX_RECORD_BYTES);
+    let mut src = Counting {
+        inner: File::open(&p).expect("open"),
+        read: 0,
+    };
+    let all = EventFilter::default();
+    let again = newest_matching(&mut src, len, 50, &all, BLOCK_SIZE, MAX_RECORD_BYTES);
+    assert_eq!(again.expect("read"), read);
+    if holes {
+        assert_eq!(src.read, 0, "read {} bytes of a hole", src.read);
+        assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+    }
+}
+
+#[test]
+fn records_around_a_hole_are_found_and_the_hole_line_is_dropped() {
+    let dir = Scratch::new("holey");
+    let p = dir.0.join("events.log");
+    {
+        use std::io::Write;
+        let mut f = File::create(&p).expect("create");
+        f.write_all(b"{\"event\":\"a\",\"seq\":1}\n{\"event\":\"a\",")
+            .expect("write");
+        // A 3 GiB hole in the middle of the second line, then more records.
+        f.set_len(3 << 30).expect("set_len");
+        f.seek(SeekFrom::End(0)).expect("seek");
+        f.write_all(b"\"seq\":2}\n{\"event\":\"a\",\"seq\":3}\n")
+            .expect("write");
+    }
+    let len = std::fs::metadata(&p).expect("stat").len();
+    let mut src = Counting {
+        inner: File::open(&p).expect("open"),
+        read: 0,
+    };
+    let read = newest_matching(
+        &mut src,
+        len,
+        50,
+        &EventFilter::default(),
+        BLOCK_SIZE,
+        MAX_RECORD_BYTES,
+    )
+    .expect("read");
+    assert_eq!(seqs(&read.records), [json!(1), json!(3)]);
+    assert_eq!(read.oversized_lines, 1);
+    assert!(read.peak_line_bytes <= MAX_RECORD_BYTES);
+    if src.inner.is_hole(1 << 30, 2 << 30) {
+        assert!(src.read < 1 << 20, "read {} bytes", src.read);
+    }
+}
+
+#[test]
+fn records_are_clipped_as_they_are_kept() {
+    let dir = Scratch::new("clipkeep");
+    let mut content = String::new();
+    for seq in 1..=20 {
+        let text = "t".repeat(200_000);
+        content.push_str(&format!(
+            "{{\"event\":\"a\",\"seq\":{seq},\"t\":\"{text}\"}}\n"
+        ));
+    }
+    let p = dir.file("events.log", content.as_bytes());
+    let got = read_newest_records(&p, 1000, &EventFilter::default()).expect("read");
+    assert_eq!(got.len(), 20);
+    for record in &got {
+        assert_eq!(record["t"].as_str().map(str::len), Some(CLIP_STRING_CHARS));
+    }
 }

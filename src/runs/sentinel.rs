@@ -1,11 +1,13 @@
 //! The sentinel file the daemon writes at the end of each turn (core-spec §6.3):
 //! a status word on the first line, then `KEY=VALUE` lines.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::jsval::js_trim;
+use crate::regular_file::open_regular;
 
 /// Parsed sentinel: the first line under `_status`, other lines as `key: value`
 /// (all values are strings).
@@ -40,10 +42,12 @@ pub fn parse_sentinel(text: &str) -> Option<Sentinel> {
     Some(sentinel)
 }
 
-/// Reads and parses a sentinel; unreadable or empty → `None`. Invalid UTF-8 is
+/// Reads and parses a sentinel; unreadable, empty or not a regular file →
+/// `None` (a FIFO there would block the read forever). Invalid UTF-8 is
 /// replaced, as Node's `utf8` decoding does.
 pub fn read_sentinel(path: &Path) -> Option<Sentinel> {
-    let bytes = std::fs::read(path).ok()?;
+    let mut bytes = Vec::new();
+    open_regular(path).ok()?.read_to_end(&mut bytes).ok()?;
     parse_sentinel(&String::from_utf8_lossy(&bytes))
 }
 
@@ -103,5 +107,20 @@ mod tests {
         assert!(read_sentinel(&dir.join("missing")).is_none());
         assert!(read_sentinel(&dir).is_none());
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_fifo_sentinel_reads_as_none_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("avenor-sentinel-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let p = dir.join("sentinel.done");
+        crate::regular_file::make_fifo(&p);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_sentinel(&p).is_none());
+        });
+        let none = rx.recv_timeout(std::time::Duration::from_secs(5));
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(none, Ok(true), "reading a FIFO sentinel blocked");
     }
 }

@@ -2,6 +2,11 @@
 //! Linux's `PR_SET_PDEATHSIG`, which fires when the *spawning thread* dies, lasts
 //! as long as the child), waits for it, and publishes its exit. stdout is drained
 //! and stderr's tail is kept for startup-failure errors, so no pipe ever fills.
+//!
+//! The child leads a process group of its own and every stop signal goes to
+//! the whole group; when the leader exits, what is left of its group is
+//! killed before the leader is reaped. So a daemon that is a wrapper script
+//! (`avenor` → `sh` → the real binary) leaves no grandchild behind.
 
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -12,6 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
+
+use super::process_group::{signal_group, wait_exited_unreaped};
 
 /// The fd number the daemon finds its readiness pipe on.
 pub const READY_FD: i32 = 3;
@@ -58,9 +65,13 @@ pub fn signal_name(sig: i32) -> String {
 
 /// A running (or finished) daemon child.
 pub struct DaemonProcess {
+    /// Also the id of the child's process group.
     pid: i32,
     exit: watch::Receiver<Option<ExitInfo>>,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
+    /// Set, under the lock, when the child is reaped: after that its pid and
+    /// group id may name other processes and must not be signalled.
+    reaped: Arc<Mutex<bool>>,
 }
 
 /// A launched child and the read end of its readiness pipe.
@@ -109,7 +120,9 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
         .env("AVENOR_CONTROL_READY_FD", READY_FD.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        // A group of its own (id = the child's pid), stopped as a whole.
+        .process_group(0);
     let write_fd = ready_write.as_raw_fd();
     // Only Linux has a parent-death signal; on macOS the host's exit hooks
     // are what stop the daemon (README, "The supervisor").
@@ -142,6 +155,8 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
     let (exit_tx, exit_rx) = watch::channel(None);
     let stderr_tail = Arc::new(Mutex::new(Vec::new()));
     let tail = stderr_tail.clone();
+    let reaped = Arc::new(Mutex::new(false));
+    let reaped_by_watcher = reaped.clone();
     std::thread::Builder::new()
         .name("avenor-daemon-watch".into())
         .spawn(move || {
@@ -157,8 +172,22 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
                 drain(out, None);
             }
             let stderr_done = child.stderr.take().map(|err| drain(err, Some(tail)));
-            let _ = spawned_tx.send(Ok(child.id() as i32));
-            let info = match child.wait() {
+            let pid = child.id() as i32;
+            let _ = spawned_tx.send(Ok(pid));
+            // While the exited leader is unreaped its group id is still ours:
+            // kill whatever of the group outlived it (a wrapper's children).
+            let status = if wait_exited_unreaped(pid).is_ok() {
+                signal_group(pid, libc::SIGKILL);
+                let mut reaped = lock(&reaped_by_watcher);
+                let status = child.wait();
+                *reaped = true;
+                status
+            } else {
+                // Cannot tell when it is reaped: stop signalling it now.
+                *lock(&reaped_by_watcher) = true;
+                child.wait()
+            };
+            let info = match status {
                 Ok(status) => ExitInfo {
                     code: status.code(),
                     signal: status.signal(),
@@ -186,9 +215,14 @@ pub fn launch(binary: &Path, args: &[String]) -> std::io::Result<Launched> {
             pid,
             exit: exit_rx,
             stderr_tail,
+            reaped,
         },
         ready: ready_read,
     })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Reads `stream` to its end on a thread of its own; the receiver hears once it has.
@@ -206,7 +240,7 @@ fn drain(
                     break;
                 }
                 if let Some(tail) = &tail {
-                    let mut t = tail.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut t = lock(tail);
                     t.extend_from_slice(&buf[..n]);
                     let excess = t.len().saturating_sub(STDERR_TAIL_BYTES);
                     t.drain(..excess);
@@ -244,15 +278,16 @@ impl DaemonProcess {
 
     /// The last few KiB the child wrote to stderr.
     pub fn stderr_tail(&self) -> String {
-        let tail = self.stderr_tail.lock().unwrap_or_else(|p| p.into_inner());
+        let tail = lock(&self.stderr_tail);
         String::from_utf8_lossy(&tail).trim().to_string()
     }
 
-    /// Sends `signal` unless the child has already been reaped (its pid may be reused).
+    /// Sends `signal` to the child's process group unless the child has been
+    /// reaped (its ids may be reused by then).
     pub fn signal(&self, signal: i32) {
-        if self.exit_info().is_none() {
-            // SAFETY: plain kill(2) on our own child's pid.
-            unsafe { libc::kill(self.pid, signal) };
+        let reaped = lock(&self.reaped);
+        if !*reaped {
+            signal_group(self.pid, signal);
         }
     }
 
@@ -291,6 +326,7 @@ impl DaemonProcess {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::supervisor::wrapper_daemon::{gone_within, kill_leftover, Child, WrapperDaemon};
 
     #[tokio::test]
     async fn child_exit_and_ready_pipe() {
@@ -327,6 +363,67 @@ mod tests {
         assert_eq!(info.signal, Some(libc::SIGKILL));
         assert_eq!(info.describe(), "code null signal SIGKILL");
         assert_eq!(info.crash_code(), -1);
+    }
+
+    #[tokio::test]
+    async fn stop_ends_the_child_of_a_wrapper_script() {
+        let wrapper = WrapperDaemon::start("stop", Child::Foreground);
+        let grandchild = wrapper.grandchild();
+        wrapper
+            .launched
+            .process
+            .stop(libc::SIGINT, Duration::from_secs(1))
+            .await;
+        let gone = gone_within(grandchild, Duration::from_secs(2));
+        kill_leftover(grandchild);
+        assert!(gone, "the wrapper's child {grandchild} outlived the stop");
+        assert!(wrapper.launched.process.exit_info().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_grandchild_that_ignores_sigint_dies_with_its_leader() {
+        // A background job of a non-interactive shell ignores SIGINT, so the
+        // group's SIGINT ends only the wrapper; the rest dies with it.
+        let wrapper = WrapperDaemon::start("ignores", Child::Background);
+        let grandchild = wrapper.grandchild();
+        let started = Instant::now();
+        wrapper
+            .launched
+            .process
+            .stop(libc::SIGINT, Duration::from_secs(5))
+            .await;
+        let gone = gone_within(grandchild, Duration::from_secs(2));
+        kill_leftover(grandchild);
+        assert!(gone, "the wrapper's child {grandchild} outlived the stop");
+        // The wrapper itself ended on SIGINT, well before the grace ran out.
+        let info = wrapper.launched.process.exit_info().expect("exited");
+        assert_eq!(info.signal, Some(libc::SIGINT));
+        assert!(started.elapsed() < Duration::from_secs(4));
+    }
+
+    #[tokio::test]
+    async fn a_wrapper_that_exits_by_itself_takes_its_child_along() {
+        let pid_file =
+            std::env::temp_dir().join(format!("avenor-exits-{}.pid", std::process::id()));
+        let script = "sleep 100 & echo $! > \"$1\"; exit 1".to_string();
+        let args = [
+            "-c".into(),
+            script,
+            "wrapper".into(),
+            pid_file.to_string_lossy().into_owned(),
+        ];
+        let launched = launch(Path::new("/bin/sh"), &args).unwrap();
+        let info = launched.process.exited().await;
+        assert_eq!(info.code, Some(1));
+        let grandchild: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::fs::remove_file(&pid_file).ok();
+        let gone = gone_within(grandchild, Duration::from_secs(2));
+        kill_leftover(grandchild);
+        assert!(gone, "the wrapper's child {grandchild} outlived it");
     }
 
     #[test]

@@ -41,3 +41,29 @@ pub fn stop_all_blocking(grace: Duration) {
         let _ = std::fs::remove_file(&o.socket);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervisor::wrapper_daemon::{gone_within, kill_leftover, Child, WrapperDaemon};
+
+    #[test]
+    fn exit_hooks_stop_the_wrapper_and_its_child() {
+        let wrapper = WrapperDaemon::start("exit", Child::Foreground);
+        let grandchild = wrapper.grandchild();
+        let process = Arc::new(wrapper.launched.process);
+        let socket = std::env::temp_dir().join(format!("avenor-exit-{}.sock", std::process::id()));
+        register(process.clone(), socket);
+        stop_all_blocking(Duration::from_millis(500));
+        let gone = gone_within(grandchild, Duration::from_secs(2));
+        kill_leftover(grandchild);
+        assert!(
+            gone,
+            "the wrapper's child {grandchild} outlived the host's exit"
+        );
+        assert!(
+            process.exit_info().is_some(),
+            "the wrapper outlived the host's exit"
+        );
+    }
+}

@@ -13,6 +13,7 @@ use super::daemon_process::{launch, DaemonProcess};
 use crate::client::{dial, ControlClient, DEFAULT_CALL_TIMEOUT};
 use crate::discovery::{ensure_sockets_root, find_avenor_binary, is_read_write};
 use crate::error::{CoreError, CoreResult};
+use crate::policy::validate_socket_path_length;
 
 pub const STARTUP_DEADLINE: Duration = Duration::from_secs(10);
 const PROBE_TIMEOUT: Duration = Duration::from_millis(2000);
@@ -43,6 +44,8 @@ pub async fn start(opts: StartOptions) -> CoreResult<Started> {
         None => find_avenor_binary()?,
     };
     let socket = socket_path()?;
+    // The daemon cannot bind a longer path and would only exit with code 1.
+    validate_socket_path_length(&socket)?;
     if socket.exists() && is_read_write(&socket) {
         if let Some(client) = adopt(&socket).await {
             let process = opts.previous_process.filter(|p| p.exit_info().is_none());
@@ -68,7 +71,14 @@ pub async fn start(opts: StartOptions) -> CoreResult<Started> {
         ))
     })?;
     let process = Arc::new(launched.process);
-    let client = wait_until_ready(&socket, &process, launched.ready, opts.call_timeout).await?;
+    let client = wait_until_ready(
+        &socket,
+        &process,
+        launched.ready,
+        opts.call_timeout,
+        STARTUP_DEADLINE,
+    )
+    .await?;
     Ok(Started {
         socket,
         client,
@@ -106,9 +116,10 @@ async fn wait_until_ready(
     process: &Arc<DaemonProcess>,
     ready: OwnedFd,
     call_timeout: Duration,
+    limit: Duration,
 ) -> CoreResult<ControlClient> {
     let path = socket.to_string_lossy().into_owned();
-    let deadline = tokio::time::Instant::now() + STARTUP_DEADLINE;
+    let deadline = tokio::time::Instant::now() + limit;
     let mut ready = tokio::net::unix::pipe::Receiver::from_owned_fd(ready).ok();
     let mut byte = [0u8; 1];
     loop {
@@ -131,8 +142,8 @@ async fn wait_until_ready(
                 });
             }
             _ = tokio::time::sleep_until(deadline) => {
-                // Unlike the original, a daemon that never became ready is stopped,
-                // so it cannot outlive its host untracked.
+                // Unlike the original, a daemon that never became ready is stopped
+                // (with its process group), so it cannot outlive its host untracked.
                 process.stop(libc::SIGINT, Duration::from_secs(1)).await;
                 return Err(CoreError::plain(TIMED_OUT));
             }
@@ -150,5 +161,40 @@ async fn wait_until_ready(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervisor::wrapper_daemon::{gone_within, kill_leftover, Child, WrapperDaemon};
+
+    #[tokio::test]
+    async fn a_startup_timeout_stops_the_wrapper_and_its_child() {
+        let wrapper = WrapperDaemon::start("timeout", Child::Foreground);
+        let grandchild = wrapper.grandchild();
+        let process = Arc::new(wrapper.launched.process);
+        let socket = std::env::temp_dir().join(format!("avenor-never-{}.sock", std::process::id()));
+        let err = wait_until_ready(
+            &socket,
+            &process,
+            wrapper.launched.ready,
+            Duration::from_secs(1),
+            Duration::from_millis(200),
+        )
+        .await
+        .err()
+        .expect("never ready");
+        assert_eq!(err.to_string(), TIMED_OUT);
+        let gone = gone_within(grandchild, Duration::from_secs(2));
+        kill_leftover(grandchild);
+        assert!(
+            gone,
+            "the wrapper's child {grandchild} outlived the timeout"
+        );
+        assert!(
+            process.exit_info().is_some(),
+            "the wrapper outlived the timeout"
+        );
     }
 }

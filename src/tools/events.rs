@@ -11,7 +11,7 @@ use super::resolve::{find_list_entry, find_run};
 use super::supervisor_client::{get_supervisor_client, SupervisorClient};
 use crate::client::methods;
 use crate::error::{CoreError, CoreResult};
-use crate::events_log::{clip_record, read_newest_records, EventFilter};
+use crate::events_log::{clip_record, read_newest_records_off_workers, EventFilter};
 use crate::jsval::{number_value, to_number};
 use crate::policy::validate::validate_run_id;
 
@@ -87,7 +87,7 @@ async fn read(
 ) -> CoreResult<Vec<Value>> {
     let mut failures = Vec::new();
     if let Some(log) = &source.log {
-        match read_newest_records(log, limit, filter) {
+        match read_newest_records_off_workers(log.clone(), limit, filter.clone()).await {
             Ok(records) => return Ok(records),
             Err(e) => failures.push(CoreError::plain(format!("read {}: {e}", log.display()))),
         }
