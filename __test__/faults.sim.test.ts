@@ -2,7 +2,8 @@
 // re-attaching to the same daemon), end to end against avenor-sim.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Supervisor, resultTool, shutdownTool, spawnTool, statusTool } from '@dougbots/avenor-core'
-import { pidAlive, simBinary, until, useTempHome } from './helpers/sim'
+import { join } from 'node:path'
+import { pidAlive, simBinary, startSim, until, useTempHome } from './helpers/sim'
 
 let home: ReturnType<typeof useTempHome>
 beforeAll(() => {
@@ -47,6 +48,28 @@ describe('the daemon connection', () => {
     })
     expect(after.pid).toBe(before.pid)
     expect(Supervisor.currentInstance()).not.toBe(sup)
+  })
+})
+
+describe('an explicit supervisor', () => {
+  it("each tool's own connection is released before the next tool's mutating call", async () => {
+    const socket = join(home.home, 'sockets', 'avenor-mcp-owner.sock')
+    const daemon = await startSim(socket)
+    try {
+      await until(
+        () => statusTool({ supervisorId: socket }).then(() => true, () => false),
+        (ok) => ok,
+      )
+      // Each call dials, claims the daemon's owner, and closes; the next one
+      // must not find the owner still held by the connection just closed.
+      for (let i = 0; i < 60; i++) {
+        const run = await spawnTool({ prompt: `say ${i}`, label: `owner-${i}`, supervisorId: socket })
+        expect(run.supervisor_id).toBe(socket)
+      }
+      expect((await shutdownTool({ supervisorId: socket })).ok).toBe(true)
+    } finally {
+      daemon.kill('SIGKILL')
+    }
   })
 })
 

@@ -45,7 +45,8 @@ async function runHost(t, mode, end) {
   let stdout = ''
   child.stderr.on('data', (d) => (stderr += d))
   child.stdout.on('data', (d) => (stdout += d))
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  // 'close' comes after 'exit' once stdout and stderr are drained: the host's last line is in.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })))
   const socket = await new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d) => {

@@ -54,6 +54,8 @@ struct Shared {
     /// `close()` was called (not merely the connection lost): a new event
     /// iterator then rejects instead of draining what is queued.
     close_called: AtomicBool,
+    /// Set when the read loop has ended (the daemon closed its side).
+    read_ended: tokio::sync::watch::Sender<bool>,
     call_timeout: Duration,
 }
 
@@ -82,6 +84,7 @@ pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<Contr
         next_iterator_id: AtomicU64::new(1),
         closed: AtomicBool::new(false),
         close_called: AtomicBool::new(false),
+        read_ended: tokio::sync::watch::channel(false).0,
         call_timeout,
     });
     tokio::spawn(read_loop(shared.clone(), read_half));
@@ -119,6 +122,7 @@ async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {
         }
     }
     shared.end();
+    shared.read_ended.send_replace(true);
 }
 
 /// What of a request still has to be written.
@@ -289,6 +293,20 @@ impl ControlClient {
         // SAFETY: shutdown on a descriptor this struct owns.
         unsafe { libc::shutdown(self.shared.shutdown_fd.as_raw_fd(), libc::SHUT_RDWR) };
         self.shared.end();
+    }
+
+    /// Closes after the daemon has seen the end of the connection, waiting at
+    /// most `limit`: the daemon releases its owner (protocol §2.1) when it sees
+    /// the connection end, so a mutating call on a new connection right after
+    /// would otherwise race that release and fail with -32010.
+    pub async fn close_and_wait(&self, limit: Duration) {
+        let mut ended = self.shared.read_ended.subscribe();
+        if !self.shared.closed.load(Ordering::SeqCst) {
+            // SAFETY: shutdown on a descriptor this struct owns.
+            unsafe { libc::shutdown(self.shared.shutdown_fd.as_raw_fd(), libc::SHUT_WR) };
+            let _ = tokio::time::timeout(limit, ended.wait_for(|done| *done)).await;
+        }
+        self.close();
     }
 
     pub(crate) fn take_event(&self, iterator: u64) -> Take {

@@ -45,6 +45,6 @@ pub async fn answer_permission_tool(args: Args) -> CoreResult<Value> {
         Ok(json!({ "ok": true }))
     }
     .await;
-    target.finish();
+    target.finish().await;
     outcome
 }

@@ -19,7 +19,7 @@ pub const CANCELLED_REPLY: &str = "(cancelled)";
 async fn call(args: &Args, rpc: Rpc) -> CoreResult<Option<Value>> {
     let target = get_supervisor_client(supervisor_id(args).as_deref()).await?;
     let outcome = target.client.call(rpc.method, rpc.params).await;
-    target.finish();
+    target.finish().await;
     outcome
 }
 

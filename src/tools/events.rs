@@ -154,7 +154,7 @@ pub async fn events_tool(args: Args) -> CoreResult<Value> {
         read(&target, &run_id, source, limit, &filter).await
     }
     .await;
-    target.finish();
+    target.finish().await;
     let events: Vec<Value> = outcome?.into_iter().map(clip_record).collect();
     Ok(json!({ "events": events }))
 }

@@ -209,6 +209,6 @@ pub async fn follow_up_tool(args: Args) -> CoreResult<Value> {
     } else {
         with_singleton(&target, &args, &run_id).await
     };
-    target.finish();
+    target.finish().await;
     outcome
 }

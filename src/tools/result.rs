@@ -68,7 +68,7 @@ async fn final_output(
                 .client
                 .call("result", Some(json!({ "runtime_id": rt })))
                 .await;
-            target.finish();
+            target.finish().await;
             if let Ok(Some(Value::Object(r))) = reply {
                 if let Some(Value::String(text)) = r.get("final_output") {
                     return (Some(Value::from(text.clone())), true);

@@ -76,7 +76,7 @@ pub async fn shutdown_tool(args: Args) -> CoreResult<Value> {
                 }
                 None => {
                     let sent = send_shutdown(&target.client, mode).await;
-                    target.finish();
+                    target.finish().await;
                     sent?;
                     for run in clear_external_runs(&target.supervisor_id) {
                         remove(Path::new(&run.sentinel_path), &mut cleaned);

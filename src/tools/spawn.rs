@@ -112,7 +112,7 @@ pub async fn spawn_tool(args: Args) -> CoreResult<Value> {
         &target.supervisor_id,
     )
     .await;
-    target.finish();
+    target.finish().await;
     Ok(result(&outcome?, &target.supervisor_id))
 }
 

@@ -90,6 +90,10 @@ async fn tracked(
     run_id: &str,
     live: Option<Map<String, Value>>,
 ) -> Map<String, Value> {
+    // The sentinel before the live status: a turn that ends between the two
+    // reads then shows as still running, rather than as done without the
+    // output that only the live status carries.
+    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
     let live = match live {
         Some(l) => Some(l),
         None => match &info.runtime_id {
@@ -97,7 +101,6 @@ async fn tracked(
             None => None,
         },
     };
-    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
     let result = build_status(
         live.as_ref(),
         sentinel.as_ref(),
@@ -315,7 +318,7 @@ pub async fn status_tool(args: Args) -> CoreResult<Value> {
     }
     let target = get_supervisor_client(explicit.as_deref()).await?;
     let collected = collect(&target, run_id.as_deref(), explicit.is_some()).await;
-    target.finish();
+    target.finish().await;
     match collected? {
         Ok(one) => Ok(Value::Object(shape_status_result(one, view.as_deref())?)),
         Err(many) => Ok(Value::Array(

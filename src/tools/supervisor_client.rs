@@ -24,13 +24,17 @@ impl SupervisorClient {
         self.sup.is_some()
     }
 
-    /// Closes a connection the tool opened itself.
-    pub fn finish(&self) {
+    /// Closes a connection the tool opened itself, once the daemon has seen it
+    /// end (so the next tool's mutating call finds the daemon's owner released).
+    pub async fn finish(&self) {
         if self.sup.is_none() {
-            self.client.close();
+            self.client.close_and_wait(CLOSE_WAIT).await;
         }
     }
 }
+
+/// How long closing a tool's own connection waits for the daemon's side.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The singleton, started if needed (`Supervisor.get()` with default options).
 pub async fn singleton_supervisor() -> CoreResult<Arc<Supervisor>> {

@@ -69,7 +69,7 @@ pub async fn execute(v: Validated) -> CoreResult<Option<Value>> {
     let target = get_supervisor_client(v.supervisor_id.as_deref()).await?;
     let rpc = v.request.rpc();
     let outcome = target.client.call(rpc.method, rpc.params).await;
-    target.finish();
+    target.finish().await;
     outcome
 }
 

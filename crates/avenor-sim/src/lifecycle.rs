@@ -72,12 +72,9 @@ async fn run(
         };
         let has_session_end = !matches!(res.end, TurnEnd::Failed { .. });
         if has_session_end {
-            // The output first: a status that shows `done` must show the output
-            // too (clients read it as soon as they see `done`).
-            if !res.final_output.is_empty() {
-                rt.state().final_output = res.final_output.clone();
-            }
-            rt.set_phase("done", "");
+            // The event goes out before `session.end`, as upstream sends it; the
+            // state follows only once the turn is complete (below).
+            rt.publish_phase("done", "");
         }
         let next = finish_turn(&rt, &res, code, &stop_reason, attempts);
         if has_session_end {
@@ -88,6 +85,17 @@ async fn run(
             }
             f.insert("final_output".into(), Value::from(res.final_output));
             rt.emit("session.end", f);
+        }
+        // Clients take `phase: "done"` to mean the turn is over, and read its
+        // output, sentinel and `session.end` right away: all are in place now.
+        {
+            let mut st = rt.state();
+            st.phase = if code == 0 {
+                "done".into()
+            } else {
+                String::new()
+            };
+            st.phase_label.clear();
         }
         rt.events.flush();
         rt.turns.send_modify(|g| *g += 1);
@@ -163,12 +171,6 @@ fn finish_turn(
             &rt.run_id,
         );
     }
-    st.phase = if code == 0 {
-        "done".into()
-    } else {
-        String::new()
-    };
-    st.phase_label.clear();
     if !res.final_output.is_empty() {
         st.final_output = res.final_output.clone();
     }

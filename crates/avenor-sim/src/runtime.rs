@@ -191,6 +191,11 @@ impl Runtime {
             st.phase = phase.to_string();
             st.phase_label = label.to_string();
         }
+        self.publish_phase(phase, label);
+    }
+
+    /// The `agent.status` event alone, for a phase the state takes on later.
+    pub fn publish_phase(&self, phase: &str, label: &str) {
         let mut f = Map::new();
         f.insert("phase".into(), Value::from(phase));
         f.insert("source".into(), Value::from("avenor"));

@@ -95,10 +95,11 @@ fn slow_subscriber_gets_lagged_notice_and_loses_only_oldest() {
     // Enough events to overflow the kernel socket buffer and the 256-deep queue.
     let n = 20_000;
     let rt = owner.spawn(json!({"prompt": format!("chunks {n}")}));
-    owner.wait_status(&rt, |s| s["phase"] == json!("done"));
-    let total = owner.call("status", json!({"runtime_id": rt}))["latest_seq"]
-        .as_u64()
-        .unwrap();
+    // `done` is announced just before `session.end`: wait for the last event too.
+    let st = owner.wait_status(&rt, |s| {
+        s["phase"] == json!("done") && s["latest_seq"].as_u64() >= Some(n + 2)
+    });
+    let total = st["latest_seq"].as_u64().unwrap();
     assert_eq!(total, n + 2);
     let mut received = 0u64;
     let mut dropped = 0u64;
