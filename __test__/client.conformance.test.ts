@@ -28,6 +28,17 @@ describe('calls', () => {
     client.close()
   })
 
+  it('a reply with invalid UTF-8 inside a string resolves with U+FFFD in its place', async () => {
+    server = await MockServer.start((req, srv) => {
+      const head = Buffer.from(`{"jsonrpc":"2.0","id":${req.id},"result":{"text":"a`)
+      srv.sendBytes(Buffer.concat([head, Buffer.from([0xff, 0xc3]), Buffer.from('b"}}\n')]))
+      return undefined
+    })
+    const client = await dial(server.path, { callTimeoutMs: 3000 })
+    expect(await client.call('bytes')).toEqual({ text: 'a\ufffd\ufffdb' })
+    client.close()
+  })
+
   it('3: status(id) sends {runtime_id}', async () => {
     server = await MockServer.start(() => ({ result: {} }))
     const client = await dial(server.path)

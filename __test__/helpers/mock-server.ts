@@ -57,6 +57,11 @@ export class MockServer {
     for (const s of this.sockets) s.write(line)
   }
 
+  /** Writes raw bytes (also invalid UTF-8) to every connected client. */
+  sendBytes(bytes: Buffer): void {
+    for (const s of this.sockets) s.write(bytes)
+  }
+
   /** Writes a raw string to every connected client. */
   sendRaw(text: string): void {
     for (const s of this.sockets) s.write(text)

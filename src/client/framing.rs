@@ -94,9 +94,10 @@ fn parse(raw: &RawValue) -> Value {
 
 /// Classifies one line (without its terminator).
 pub fn classify_line(line: &[u8]) -> Incoming {
-    let Ok(text) = std::str::from_utf8(line) else {
-        return Incoming::Ignored;
-    };
+    // Invalid UTF-8 becomes U+FFFD, as Node's line reader decodes it: a reply
+    // with a bad byte inside a string still resolves its call.
+    let text = String::from_utf8_lossy(line);
+    let text = text.as_ref();
     // serde would also read a struct from a JSON array; only objects are messages.
     if !text.trim_start().starts_with('{') {
         return Incoming::Ignored;
@@ -188,6 +189,23 @@ mod tests {
             String::from_utf8(with).unwrap(),
             "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"status\",\"params\":{\"runtime_id\":\"rt-1\"}}\n"
         );
+    }
+
+    #[test]
+    fn invalid_utf8_inside_a_string_becomes_the_replacement_character() {
+        let mut line = br#"{"jsonrpc":"2.0","id":3,"result":{"text":"a"#.to_vec();
+        line.extend_from_slice(&[0xff, 0xc3]);
+        line.extend_from_slice(br#"b"}}"#);
+        match classify_line(&line) {
+            Incoming::Reply { id, outcome } => {
+                assert_eq!(id, 3);
+                assert_eq!(
+                    outcome.unwrap(),
+                    Some(json!({"text": "a\u{fffd}\u{fffd}b"}))
+                );
+            }
+            other => panic!("not a reply: {other:?}"),
+        }
     }
 
     #[test]
