@@ -39,6 +39,24 @@ describe('calls', () => {
     client.close()
   })
 
+  it('typed calls reach the socket in the order they were made, un-awaited', async () => {
+    server = await MockServer.start(() => ({ result: {} }))
+    const client = await dial(server.path)
+    const expected: string[] = []
+    const calls: Promise<unknown>[] = []
+    for (let round = 0; round < 60; round++) {
+      const rt = `rt_${round}`
+      calls.push(client.cancel(rt), client.prompt(rt, `p${round}`), client.status(rt))
+      calls.push(client.call('custom', { round }), client.interruptAndPrompt(rt, `i${round}`))
+      expected.push(`cancel ${rt}`, `prompt ${rt}`, `status ${rt}`, `custom ${round}`, `interrupt_and_prompt ${rt}`)
+    }
+    await Promise.all(calls)
+    const seen = server.requests.map((r: any) => `${r.method} ${r.params?.runtime_id ?? r.params?.round}`)
+    expect(seen).toEqual(expected)
+    expect(server.requests.map((r: any) => r.id)).toEqual(expected.map((_, i) => i + 1))
+    client.close()
+  })
+
   it('3: status(id) sends {runtime_id}', async () => {
     server = await MockServer.start(() => ({ result: {} }))
     const client = await dial(server.path)

@@ -8,6 +8,7 @@ pub mod methods;
 mod os_error;
 mod routing;
 mod subscription;
+mod write_queue;
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -15,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::BufReader;
+use tokio::net::unix::OwnedReadHalf;
 use tokio::net::UnixStream;
 
 use crate::error::{CoreError, CoreResult};
@@ -41,7 +42,7 @@ pub struct ControlClient {
 }
 
 struct Shared {
-    writer: Arc<tokio::sync::Mutex<OwnedWriteHalf>>,
+    writes: write_queue::WriteQueue,
     /// A duplicate of the socket's descriptor, used only to shut the connection
     /// down from `close()` without waiting for a writer or the reader task.
     shutdown_fd: OwnedFd,
@@ -59,6 +60,14 @@ struct Shared {
     call_timeout: Duration,
 }
 
+/// `write request: <reason>`, the original's text for a failed write.
+fn write_failed_error(e: &std::io::Error) -> CoreError {
+    CoreError::plain(format!(
+        "write request: {}",
+        os_error::describe(e, "write", None)
+    ))
+}
+
 /// Connects to `socket_path`; no retry and no connect timeout of its own.
 pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<ControlClient> {
     let stream = UnixStream::connect(socket_path).await.map_err(|e| {
@@ -74,18 +83,28 @@ pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<Contr
         ))
     })?;
     let (read_half, write_half) = stream.into_split();
-    let shared = Arc::new(Shared {
-        writer: Arc::new(tokio::sync::Mutex::new(write_half)),
-        shutdown_fd,
-        pending: PendingCalls::default(),
-        events: event_queue::EventQueue::default(),
-        subscription: Mutex::new(Subscription::default()),
-        next_id: AtomicU64::new(1),
-        next_iterator_id: AtomicU64::new(1),
-        closed: AtomicBool::new(false),
-        close_called: AtomicBool::new(false),
-        read_ended: tokio::sync::watch::channel(false).0,
-        call_timeout,
+    let shared = Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
+        let weak = weak.clone();
+        // A queued request that could not be written fails its own call.
+        let on_write_error: write_queue::OnWriteError = Box::new(move |id, e| {
+            if let Some(shared) = weak.upgrade() {
+                shared.closed.store(true, Ordering::SeqCst);
+                shared.pending.resolve(id, Err(write_failed_error(&e)));
+            }
+        });
+        Shared {
+            writes: write_queue::WriteQueue::new(write_half, on_write_error),
+            shutdown_fd,
+            pending: PendingCalls::default(),
+            events: event_queue::EventQueue::default(),
+            subscription: Mutex::new(Subscription::default()),
+            next_id: AtomicU64::new(1),
+            next_iterator_id: AtomicU64::new(1),
+            closed: AtomicBool::new(false),
+            close_called: AtomicBool::new(false),
+            read_ended: tokio::sync::watch::channel(false).0,
+            call_timeout,
+        }
     });
     tokio::spawn(read_loop(shared.clone(), read_half));
     Ok(ControlClient { shared })
@@ -125,45 +144,25 @@ async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {
     shared.read_ended.send_replace(true);
 }
 
-/// What of a request still has to be written.
-enum Unsent {
-    Nothing,
-    /// The whole line: the writer was busy.
-    Line(Vec<u8>),
-    /// The tail of a line, with the writer kept locked so no other request interleaves.
-    Rest(tokio::sync::OwnedMutexGuard<OwnedWriteHalf>, Vec<u8>),
-}
-
 /// A call whose request is (being) sent; `finish` completes it.
 pub struct PendingCall {
     client: ControlClient,
     id: u64,
     reply: tokio::sync::oneshot::Receiver<routing::Reply>,
     deadline: tokio::time::Instant,
-    unsent: Unsent,
 }
 
 impl PendingCall {
-    /// Writes what is left of the request, then waits for the reply until the
-    /// call's deadline.
+    /// Waits for the reply until the call's deadline (the request is written
+    /// by then, or queued in call order).
     pub async fn finish(self) -> CoreResult<Option<Value>> {
         let PendingCall {
             client,
             id,
             reply,
             deadline,
-            unsent,
         } = self;
         let shared = &client.shared;
-        let written = match unsent {
-            Unsent::Nothing => Ok(()),
-            Unsent::Line(line) => shared.writer.lock().await.write_all(&line).await,
-            Unsent::Rest(mut guard, rest) => guard.write_all(&rest).await,
-        };
-        if let Err(e) = written {
-            shared.pending.forget(id);
-            return Err(client.write_failed(&e));
-        }
         match tokio::time::timeout_at(deadline, reply).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => Err(CoreError::plain(CONNECTION_CLOSED)),
@@ -205,44 +204,21 @@ impl ControlClient {
         }
         let reply = shared.pending.register(id)?;
         let deadline = tokio::time::Instant::now() + shared.call_timeout;
-        let mut unsent = Unsent::Line(line);
-        if let Ok(guard) = shared.writer.clone().try_lock_owned() {
-            let Unsent::Line(line) = &unsent else {
-                unreachable!()
-            };
-            match guard.try_write(line) {
-                Ok(n) if n == line.len() => unsent = Unsent::Nothing,
-                Ok(n) => {
-                    let rest = line[n..].to_vec();
-                    unsent = Unsent::Rest(guard, rest);
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    let Unsent::Line(line) = std::mem::replace(&mut unsent, Unsent::Nothing) else {
-                        unreachable!()
-                    };
-                    unsent = Unsent::Rest(guard, line);
-                }
-                Err(e) => {
-                    shared.pending.forget(id);
-                    return Err(self.write_failed(&e));
-                }
-            }
+        if let Err(e) = shared.writes.send(id, line) {
+            shared.pending.forget(id);
+            return Err(self.write_failed(&e));
         }
         Ok(PendingCall {
             client: self.clone(),
             id,
             reply,
             deadline,
-            unsent,
         })
     }
 
     fn write_failed(&self, e: &std::io::Error) -> CoreError {
         self.shared.closed.store(true, Ordering::SeqCst);
-        CoreError::plain(format!(
-            "write request: {}",
-            os_error::describe(e, "write", None)
-        ))
+        write_failed_error(e)
     }
 
     /// `call` for methods whose params are an object built by the caller.

@@ -87,20 +87,22 @@ impl Client {
         self.handle.client.clone()
     }
 
+    // The request is sent (or queued in call order) here, on the calling
+    // thread, so typed methods reach the socket in the order JS called them.
     fn send<'env>(&self, env: &'env Env, rpc: Rpc) -> Result<PromiseRaw<'env, Json>> {
-        let client = self.control();
-        settle_json(
-            env,
-            async move { client.call(rpc.method, rpc.params).await },
-        )
+        let started = self
+            .handle
+            .client
+            .start_call(rpc.method, rpc.params.as_ref());
+        settle_json(env, async move { started?.finish().await })
     }
 
     fn send_void<'env>(&self, env: &'env Env, rpc: Rpc) -> Result<PromiseRaw<'env, Json>> {
-        let client = self.control();
-        settle_void(
-            env,
-            async move { client.call(rpc.method, rpc.params).await },
-        )
+        let started = self
+            .handle
+            .client
+            .start_call(rpc.method, rpc.params.as_ref());
+        settle_void(env, async move { started?.finish().await })
     }
 }
 
