@@ -11,6 +11,7 @@ mod lifecycle;
 mod methods;
 mod params;
 mod permission;
+mod published;
 mod rpc;
 mod runtime;
 mod script;

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 
 use crate::conn::Conn;
 use crate::events::PREVIEW_CODE_POINTS;
+use crate::params::int_param;
 use crate::permission;
 use crate::rpc::{self, RpcError};
 use crate::runtime::Runtime;
@@ -107,21 +108,6 @@ fn required_text(params: &Value) -> Result<String, RpcError> {
     match params.get("text").and_then(Value::as_str) {
         Some(t) if !t.is_empty() => Ok(t.to_string()),
         _ => Err(RpcError::required(&["text"])),
-    }
-}
-
-/// Reads an optional integer param; wrong types are -32602 with a decoder-style detail.
-pub(crate) fn int_param(params: &Value, key: &str) -> Result<i64, RpcError> {
-    match params.get(key) {
-        None | Some(Value::Null) => Ok(0),
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
-            RpcError::detail(format!(
-                "json: cannot unmarshal number {n} into Go struct field .{key} of type int"
-            ))
-        }),
-        Some(_) => Err(RpcError::detail(format!(
-            "json: cannot unmarshal {key} into Go struct field of type int"
-        ))),
     }
 }
 

@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 pub use controller::Controllers;
 pub use store::Workflows;
 
-use crate::methods::int_param;
-use crate::params::required;
+use crate::params::{int_param, required};
 use crate::rpc::{self, RpcError};
 use crate::server::Sup;
 
