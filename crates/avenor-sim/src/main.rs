@@ -6,6 +6,7 @@ mod broker;
 mod broker_methods;
 mod cli;
 mod conn;
+mod conn_state;
 mod events;
 mod lifecycle;
 mod methods;
@@ -21,6 +22,7 @@ mod sigint;
 mod spawn;
 mod startup;
 mod subscription;
+mod sup;
 mod util;
 mod workflow;
 mod writer;
@@ -121,7 +123,7 @@ fn main() {
             startup::signal_ready(fd);
         }
         let (exit_tx, mut exit_rx) = tokio::sync::mpsc::unbounded_channel();
-        let sup = Arc::new(server::Sup::new(cfg, identity, exit_tx));
+        let sup = Arc::new(sup::Sup::new(cfg, identity, exit_tx));
         tokio::spawn(server::accept_loop(listener, sup.clone()));
         let reason = tokio::select! {
             r = exit_rx.recv() => r.unwrap_or("shutdown"),

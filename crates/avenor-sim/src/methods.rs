@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::conn::Conn;
+use crate::conn_state::Conn;
 use crate::events::PREVIEW_CODE_POINTS;
 use crate::params::int_param;
 use crate::permission;
 use crate::rpc::{self, RpcError};
 use crate::runtime::Runtime;
-use crate::server::Sup;
 use crate::subscription::Subscription;
+use crate::sup::Sup;
 use crate::util;
 
 pub async fn dispatch(

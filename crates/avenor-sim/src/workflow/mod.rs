@@ -15,7 +15,7 @@ pub use store::Workflows;
 
 use crate::params::{int_param, required};
 use crate::rpc::{self, RpcError};
-use crate::server::Sup;
+use crate::sup::Sup;
 
 /// `workflow.wait` without `timeout_ms` (protocol §2.15).
 const DEFAULT_WAIT_MS: u64 = 5000;
