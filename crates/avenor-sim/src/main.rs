@@ -1,5 +1,19 @@
 //! avenor-sim: a simulated `avenor stable` daemon for tests, benchmarks and demos.
 //! See README.md for flags, environment switches and the scripted-agent directives.
+//!
+//! Module layers, top to bottom. A module names only its own layer or lower ones, and
+//! never its caller, so each layer can be read without the ones above it
+//! (`tests/layers.rs` enforces this; give a new module a layer there):
+//!
+//! 1. accept: `server` (accept loop, idle timer)
+//! 2. connection: `conn` (framing, dispatch mode, disconnect)
+//! 3. dispatch: `methods` (the method-name table)
+//! 4. handlers: `query_methods`, `control_methods`, `event_methods`,
+//!    `supervisor_methods`, `broker_methods`, `workflow_methods`, `spawn`
+//! 5. state: `sup` (supervisor-wide), `conn_state` (what handlers see of a connection)
+//! 6. domain: `lifecycle`, `agent`, `runtime`, `broker`, `workflow`, `permission`,
+//!    `events`, `subscription`, `published`, `script`, `sentinel`
+//! 7. base: `rpc`, `params`, `util`, `writer`, `cli`, `startup`, `sigint`
 
 mod agent;
 mod broker;

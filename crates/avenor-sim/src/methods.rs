@@ -7,13 +7,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::broker_methods;
 use crate::conn_state::Conn;
+use crate::control_methods;
+use crate::event_methods;
+use crate::query_methods;
 use crate::rpc::{self, RpcError};
+use crate::spawn;
 use crate::sup::Sup;
-use crate::{
-    broker_methods, control_methods, event_methods, query_methods, spawn, supervisor_methods,
-    workflow_methods,
-};
+use crate::supervisor_methods;
+use crate::workflow_methods;
 
 pub async fn dispatch(
     sup: &Arc<Sup>,
