@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::broker::{Outcome, SUPERVISOR};
-use crate::conn::Conn;
+use crate::conn_state::Conn;
 use crate::params::{required, str_of};
 use crate::rpc::{self, RpcError};
 use crate::runtime::Runtime;
-use crate::server::Sup;
+use crate::sup::Sup;
 
 pub async fn dispatch(
     sup: &Arc<Sup>,

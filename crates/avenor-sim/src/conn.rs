@@ -1,42 +1,25 @@
 //! One control connection: NDJSON framing (§1.2) with the 4 MiB request-line cap,
 //! sequential or concurrent dispatch (§1.4), and disconnect cleanup (§1.5).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::UnixStream;
 
 use crate::cli::Dispatch;
+use crate::conn_state::Conn;
 use crate::methods;
 use crate::rpc::{self, Decoded};
-use crate::server::Sup;
-use crate::subscription::Subscription;
-use crate::util::lock;
+use crate::sup::Sup;
 use crate::writer::ConnWriter;
 
 /// Longest accepted request line, excluding its `\n` (Go's bufio.Scanner max token).
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
 
-pub struct Conn {
-    pub id: u64,
-    pub writer: ConnWriter,
-    subs: Mutex<Vec<Arc<Subscription>>>,
-}
-
-impl Conn {
-    pub fn add_subscription(&self, sub: Arc<Subscription>) {
-        lock(&self.subs).push(sub);
-    }
-}
-
 pub async fn serve(stream: UnixStream, sup: Arc<Sup>) {
     let id = sup.conn_opened();
     let (rd, wr) = stream.into_split();
-    let conn = Arc::new(Conn {
-        id,
-        writer: ConnWriter::new(wr),
-        subs: Mutex::new(Vec::new()),
-    });
+    let conn = Arc::new(Conn::new(id, ConnWriter::new(wr)));
     let mut reader = BufReader::with_capacity(64 * 1024, rd);
     let mut line: Vec<u8> = Vec::new();
     loop {
@@ -80,9 +63,7 @@ pub async fn serve(stream: UnixStream, sup: Arc<Sup>) {
         }
     }
     // Subscriptions end with the connection; ownership is released. Runtimes live on.
-    for sub in lock(&conn.subs).drain(..) {
-        sup.hub.remove(&sub);
-    }
+    conn.drop_subscriptions(&sup.hub);
     sup.conn_closed(id);
 }
 

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
+use crate::published::Published;
 use crate::rpc;
 use crate::subscription::Hub;
 use crate::util::{self, lock};
@@ -17,28 +18,6 @@ use crate::util::{self, lock};
 pub const HISTORY_CAP: usize = 256;
 /// Socket copies and list previews carry at most this many code points of final output.
 pub const PREVIEW_CODE_POINTS: usize = 4096;
-
-/// One published event, shared by the history window and every subscriber queue. Only
-/// the serialised socket copy is kept; `value()` parses it on the rare paths that need
-/// an object (history, status snapshot), which keeps the per-event cost low.
-pub struct Published {
-    pub runtime_id: Arc<str>,
-    pub seq: u64,
-    /// Ready-to-write `method:"event"` notification line (bounded `final_output`).
-    pub line: String,
-}
-
-impl Published {
-    /// The event object's JSON text inside the notification line.
-    pub fn json(&self) -> &str {
-        let body = self.line.strip_suffix("}\n").unwrap_or(&self.line);
-        body.strip_prefix(rpc::NOTIFICATION_PREFIX).unwrap_or(body)
-    }
-
-    pub fn value(&self) -> Value {
-        serde_json::from_str(self.json()).unwrap_or(Value::Null)
-    }
-}
 
 /// Fields the daemon stamps on every event of one runtime.
 pub struct Stamp {

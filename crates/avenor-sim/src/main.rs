@@ -1,16 +1,35 @@
 //! avenor-sim: a simulated `avenor stable` daemon for tests, benchmarks and demos.
 //! See README.md for flags, environment switches and the scripted-agent directives.
+//!
+//! Module layers, top to bottom. A module names only its own layer or lower ones, and
+//! never its caller, so each layer can be read without the ones above it
+//! (`tests/layers.rs` enforces this; give a new module a layer there):
+//!
+//! 1. accept: `server` (accept loop, idle timer)
+//! 2. connection: `conn` (framing, dispatch mode, disconnect)
+//! 3. dispatch: `methods` (the method-name table)
+//! 4. handlers: `query_methods`, `control_methods`, `event_methods`,
+//!    `supervisor_methods`, `broker_methods`, `workflow_methods`, `spawn`
+//! 5. state: `sup` (supervisor-wide), `conn_state` (what handlers see of a connection)
+//! 6. domain: `lifecycle`, `agent`, `runtime`, `broker`, `workflow`, `permission`,
+//!    `events`, `subscription`, `published`, `script`, `sentinel`
+//! 7. base: `rpc`, `params`, `util`, `writer`, `cli`, `startup`, `sigint`
 
 mod agent;
 mod broker;
 mod broker_methods;
 mod cli;
 mod conn;
+mod conn_state;
+mod control_methods;
+mod event_methods;
 mod events;
 mod lifecycle;
 mod methods;
 mod params;
 mod permission;
+mod published;
+mod query_methods;
 mod rpc;
 mod runtime;
 mod script;
@@ -20,8 +39,11 @@ mod sigint;
 mod spawn;
 mod startup;
 mod subscription;
+mod sup;
+mod supervisor_methods;
 mod util;
 mod workflow;
+mod workflow_methods;
 mod writer;
 
 use std::sync::Arc;
@@ -120,7 +142,7 @@ fn main() {
             startup::signal_ready(fd);
         }
         let (exit_tx, mut exit_rx) = tokio::sync::mpsc::unbounded_channel();
-        let sup = Arc::new(server::Sup::new(cfg, identity, exit_tx));
+        let sup = Arc::new(sup::Sup::new(cfg, identity, exit_tx));
         tokio::spawn(server::accept_loop(listener, sup.clone()));
         let reason = tokio::select! {
             r = exit_rx.recv() => r.unwrap_or("shutdown"),

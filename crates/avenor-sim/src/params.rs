@@ -1,5 +1,5 @@
-//! Reading request params for the broker and workflow methods: required strings
-//! (-32602 `{"required":[…]}`, protocol §2.2) and optional members.
+//! Reading request params: required strings (-32602 `{"required":[…]}`, protocol §2.2),
+//! optional members and Go-decoder-style integers, shared by every method family.
 
 use serde_json::Value;
 
@@ -24,6 +24,21 @@ pub fn required<'a, const N: usize>(
         *slot = str_of(params, key).ok_or_else(|| RpcError::required(&keys))?;
     }
     Ok(out)
+}
+
+/// Reads an optional integer param; wrong types are -32602 with a decoder-style detail.
+pub fn int_param(params: &Value, key: &str) -> Result<i64, RpcError> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(0),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| {
+            RpcError::detail(format!(
+                "json: cannot unmarshal number {n} into Go struct field .{key} of type int"
+            ))
+        }),
+        Some(_) => Err(RpcError::detail(format!(
+            "json: cannot unmarshal {key} into Go struct field of type int"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::lifecycle;
 use crate::permission;
 use crate::rpc::RpcError;
 use crate::runtime::{Runtime, RuntimeInfo};
-use crate::server::Sup;
+use crate::sup::Sup;
 use crate::util;
 
 const BACKENDS: &[&str] = &[

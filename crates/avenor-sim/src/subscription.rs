@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use crate::events::Published;
+use crate::published::Published;
 use crate::rpc;
 use crate::util::{self, lock};
 use crate::writer::ConnWriter;
