@@ -322,7 +322,8 @@ fn permission_auto_approve_and_file_fallback() {
 
     // With no connection open, the file handler owns the request.
     let sentinel = d.path("f/sentinel.done");
-    let rt = c.spawn(json!({"prompt": "sleep 300; permission", "sentinel_file": sentinel}));
+    // The sleep lets the daemon see the connection close before the request.
+    let rt = c.spawn(json!({"prompt": "sleep 1000; permission", "sentinel_file": sentinel}));
     drop(c);
     let req = d.path("f/sentinel.perm.req");
     wait_for_file(&req);
@@ -518,6 +519,18 @@ fn concurrent_dispatch_lets_status_overtake_wait_turn() {
         json!(s),
         "status must not wait behind wait_turn"
     );
+    // Interrupt only once the turn has said "working" (it may not have begun).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.call("history", json!({"runtime_id": rt}))["events"]
+        .as_array()
+        .is_some_and(|evs| evs.iter().any(|e| is_event(e, "agent.message_chunk")))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the first turn never said anything"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let i = c.send(
         "interrupt_and_prompt",
         json!({"runtime_id": rt, "text": "say next"}),
