@@ -74,6 +74,12 @@ impl Supervisor {
         });
     }
 
+    /// A shutdown was asked for: the daemon's exit from here on is not a crash
+    /// (its runs are cleaned up by the caller, not recorded as lost).
+    pub fn begin_close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+    }
+
     /// Empties the run registry, returning what it held.
     pub fn take_runs(&self) -> LocalRuns {
         std::mem::take(&mut *self.runs.lock().unwrap_or_else(|p| p.into_inner()))

@@ -62,6 +62,7 @@ pub async fn shutdown_tool(args: Args) -> CoreResult<Value> {
     match supervisor_id(&args) {
         None => {
             let sup = singleton_supervisor().await?;
+            sup.begin_close();
             if let Ok(client) = sup.get_client() {
                 let _ = send_shutdown(&client, mode).await;
             }
@@ -71,6 +72,7 @@ pub async fn shutdown_tool(args: Args) -> CoreResult<Value> {
             let target = get_supervisor_client(Some(&id)).await?;
             match &target.sup {
                 Some(sup) => {
+                    sup.begin_close();
                     send_shutdown(&target.client, mode).await?;
                     close_singleton(sup, &mut cleaned).await;
                 }

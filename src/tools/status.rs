@@ -82,6 +82,19 @@ impl Registry<'_> {
     }
 }
 
+/// Whether a live status says the last turn has ended.
+fn turn_is_over(live: &Map<String, Value>) -> bool {
+    let word = |k: &str| {
+        live.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+    };
+    matches!(
+        word("phase").as_deref(),
+        Some("done" | "failed" | "timeout" | "killed" | "blocked")
+    ) || word("status").as_deref() == Some("ended")
+}
+
 /// A tracked run: live status by its runtime id, its sentinel, its public id.
 async fn tracked(
     client: &ControlClient,
@@ -92,8 +105,10 @@ async fn tracked(
 ) -> Map<String, Value> {
     // The sentinel before the live status: a turn that ends between the two
     // reads then shows as still running, rather than as done without the
-    // output that only the live status carries.
-    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
+    // output that only the live status carries. When the live status says the
+    // turn is over, the sentinel is read again: it is written before that.
+    let sentinel_path = Path::new(&info.sentinel_path);
+    let mut sentinel = read_sentinel(sentinel_path);
     let live = match live {
         Some(l) => Some(l),
         None => match &info.runtime_id {
@@ -101,6 +116,9 @@ async fn tracked(
             None => None,
         },
     };
+    if live.as_ref().is_some_and(turn_is_over) {
+        sentinel = read_sentinel(sentinel_path).or(sentinel);
+    }
     let result = build_status(
         live.as_ref(),
         sentinel.as_ref(),
