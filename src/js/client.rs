@@ -6,12 +6,16 @@ use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::args::{self, ArgResult};
 use super::events::EventIterator;
 use super::promise::{settle, settle_json, settle_void, Json};
 use crate::client::{methods, methods::Rpc, ControlClient, DEFAULT_CALL_TIMEOUT};
 
+// Declares the TS interface of `dial`'s options; `call_timeout` reads them
+// leniently from the raw object instead.
+#[allow(dead_code)]
 #[napi(object)]
 pub struct DialOptions {
     /// Per-call timeout in milliseconds (default 30 000).
@@ -33,22 +37,35 @@ impl Drop for ClientHandle {
     }
 }
 
-fn call_timeout(opts: Option<&DialOptions>) -> Duration {
-    match opts.and_then(|o| o.call_timeout_ms) {
-        // Non-finite or negative values fall back to the default (documented choice).
+/// `opts.callTimeoutMs`: a finite, non-negative number; anything else (absent,
+/// `null`, `NaN`, negative, not a number) falls back to the default (README).
+fn call_timeout(opts: Option<Unknown>) -> Duration {
+    let ms = opts
+        .filter(|o| o.get_type().ok() == Some(ValueType::Object))
+        .and_then(|o| unsafe { o.cast::<Object>() }.ok())
+        .and_then(|o| o.get_named_property::<Unknown>("callTimeoutMs").ok())
+        .and_then(|v| args::opt_number(Some(v), "").ok().flatten());
+    match ms {
         Some(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1000.0),
         _ => DEFAULT_CALL_TIMEOUT,
     }
 }
 
 /// Opens a connection to the daemon's control socket.
-#[napi(ts_return_type = "Promise<Client>")]
+#[napi(
+    ts_args_type = "socketPath: string, opts?: DialOptions | undefined | null",
+    ts_return_type = "Promise<Client>"
+)]
 pub fn dial<'env>(
     env: &'env Env,
-    socket_path: String,
-    opts: Option<DialOptions>,
+    socket_path: Option<Unknown>,
+    opts: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, Client>> {
-    let timeout = call_timeout(opts.as_ref());
+    let socket_path = match args::string(socket_path, "dial: socketPath") {
+        Ok(p) => p,
+        Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
+    };
+    let timeout = call_timeout(opts);
     settle(
         env,
         async move { crate::client::dial(&socket_path, timeout).await },
@@ -89,97 +106,177 @@ impl Client {
 
     // The request is sent (or queued in call order) here, on the calling
     // thread, so typed methods reach the socket in the order JS called them.
-    fn send<'env>(&self, env: &'env Env, rpc: Rpc) -> Result<PromiseRaw<'env, Json>> {
-        let started = self
-            .handle
-            .client
-            .start_call(rpc.method, rpc.params.as_ref());
-        settle_json(env, async move { started?.finish().await })
+    // Arguments that did not convert reject instead.
+    fn send<'env>(&self, env: &'env Env, rpc: ArgResult<Rpc>) -> Result<PromiseRaw<'env, Json>> {
+        match rpc {
+            Ok(rpc) => {
+                let started = self
+                    .handle
+                    .client
+                    .start_call(rpc.method, rpc.params.as_ref());
+                settle_json(env, async move { started?.finish().await })
+            }
+            Err(e) => args::reject(env, e),
+        }
     }
 
-    fn send_void<'env>(&self, env: &'env Env, rpc: Rpc) -> Result<PromiseRaw<'env, Json>> {
-        let started = self
-            .handle
-            .client
-            .start_call(rpc.method, rpc.params.as_ref());
-        settle_void(env, async move { started?.finish().await })
+    fn send_void<'env>(
+        &self,
+        env: &'env Env,
+        rpc: ArgResult<Rpc>,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        match rpc {
+            Ok(rpc) => {
+                let started = self
+                    .handle
+                    .client
+                    .start_call(rpc.method, rpc.params.as_ref());
+                settle_void(env, async move { started?.finish().await })
+            }
+            Err(e) => args::reject(env, e),
+        }
     }
+}
+
+fn str_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<String> {
+    args::string(v, &format!("client.{method}: {name}"))
+}
+
+fn opt_str_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<Option<String>> {
+    args::opt_string(v, &format!("client.{method}: {name}"))
+}
+
+fn opt_num_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<Option<f64>> {
+    args::opt_number(v, &format!("client.{method}: {name}"))
 }
 
 #[napi]
 impl Client {
     /// Sends one JSON-RPC request and resolves with its `result`.
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "method: string, params?: any | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn call<'env>(
         &self,
         env: &'env Env,
-        method: String,
-        params: Option<Value>,
+        method: Option<Unknown>,
+        params: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let started = self.handle.client.start_call(&method, params.as_ref());
-        settle_json(env, async move { started?.finish().await })
+        let rpc = (|| {
+            let method = str_arg(method, "call", "method")?;
+            let params = args::json(env, params)?;
+            Ok((method, params))
+        })();
+        match rpc {
+            Ok((method, params)) => {
+                let started = self.handle.client.start_call(&method, params.as_ref());
+                settle_json(env, async move { started?.finish().await })
+            }
+            Err(e) => args::reject(env, e),
+        }
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "runtimeId?: string | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn status<'env>(
         &self,
         env: &'env Env,
-        runtime_id: Option<String>,
+        runtime_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::status(runtime_id.as_deref()))
+        let rpc =
+            opt_str_arg(runtime_id, "status", "runtimeId").map(|id| methods::status(id.as_deref()));
+        self.send(env, rpc)
     }
 
     #[napi(ts_return_type = "Promise<any[]>")]
     pub fn list<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::list())
+        self.send(env, Ok(methods::list()))
     }
 
-    #[napi(ts_return_type = "Promise<SpawnResult>")]
-    pub fn spawn<'env>(&self, env: &'env Env, params: Value) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::spawn(params))
+    #[napi(ts_args_type = "params: any", ts_return_type = "Promise<SpawnResult>")]
+    pub fn spawn<'env>(
+        &self,
+        env: &'env Env,
+        params: Option<Unknown>,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        let rpc = args::json_object(env, params, "client.spawn: params")
+            .map(|p| methods::spawn(Value::Object(p)));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "mode?: string | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn shutdown<'env>(
         &self,
         env: &'env Env,
-        mode: Option<String>,
+        mode: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(env, methods::shutdown(mode.as_deref()))
+        let rpc = opt_str_arg(mode, "shutdown", "mode").map(|m| methods::shutdown(m.as_deref()));
+        self.send_void(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "runtimeId: string, requestId: string, optionId: string, message?: string | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn answer_permission<'env>(
         &self,
         env: &'env Env,
-        runtime_id: String,
-        request_id: String,
-        option_id: String,
-        message: Option<String>,
+        runtime_id: Option<Unknown>,
+        request_id: Option<Unknown>,
+        option_id: Option<Unknown>,
+        message: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(
-            env,
-            methods::answer_permission(&runtime_id, &request_id, &option_id, message.as_deref()),
-        )
+        let rpc = (|| {
+            let rt = str_arg(runtime_id, "answerPermission", "runtimeId")?;
+            let request = str_arg(request_id, "answerPermission", "requestId")?;
+            let option = str_arg(option_id, "answerPermission", "optionId")?;
+            let message = opt_str_arg(message, "answerPermission", "message")?;
+            Ok(methods::answer_permission(
+                &rt,
+                &request,
+                &option,
+                message.as_deref(),
+            ))
+        })();
+        self.send_void(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "runtimeId: string, text: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn prompt<'env>(
         &self,
         env: &'env Env,
-        runtime_id: String,
-        text: String,
+        runtime_id: Option<Unknown>,
+        text: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(env, methods::prompt(&runtime_id, &text))
+        let rpc = (|| {
+            let rt = str_arg(runtime_id, "prompt", "runtimeId")?;
+            let text = str_arg(text, "prompt", "text")?;
+            Ok(methods::prompt(&rt, &text))
+        })();
+        self.send_void(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "runtimeId?: string | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn cancel<'env>(
         &self,
         env: &'env Env,
-        runtime_id: Option<String>,
+        runtime_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(env, methods::cancel(runtime_id.as_deref()))
+        let rpc =
+            opt_str_arg(runtime_id, "cancel", "runtimeId").map(|id| methods::cancel(id.as_deref()));
+        self.send_void(env, rpc)
     }
 
     #[napi(
@@ -189,32 +286,48 @@ impl Client {
     pub fn history<'env>(
         &self,
         env: &'env Env,
-        opts: Option<Value>,
+        opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::history(opts.as_ref()))
+        let rpc = args::json(env, opts).map(|o| methods::history(o.as_ref()));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "runtimeId?: string | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn result<'env>(
         &self,
         env: &'env Env,
-        runtime_id: Option<String>,
+        runtime_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::result(runtime_id.as_deref()))
+        let rpc =
+            opt_str_arg(runtime_id, "result", "runtimeId").map(|id| methods::result(id.as_deref()));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "runtimeId: string, text: string, keepQueue?: boolean | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn interrupt_and_prompt<'env>(
         &self,
         env: &'env Env,
-        runtime_id: String,
-        text: String,
-        keep_queue: Option<bool>,
+        runtime_id: Option<Unknown>,
+        text: Option<Unknown>,
+        keep_queue: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(
-            env,
-            methods::interrupt_and_prompt(&runtime_id, &text, keep_queue.unwrap_or(false)),
-        )
+        let rpc = (|| {
+            let rt = str_arg(runtime_id, "interruptAndPrompt", "runtimeId")?;
+            let text = str_arg(text, "interruptAndPrompt", "text")?;
+            let keep = args::opt_bool(keep_queue, "client.interruptAndPrompt: keepQueue")?;
+            Ok(methods::interrupt_and_prompt(
+                &rt,
+                &text,
+                keep.unwrap_or(false),
+            ))
+        })();
+        self.send_void(env, rpc)
     }
 
     /// Subscribes this connection to events (once; see the README).
@@ -225,8 +338,12 @@ impl Client {
     pub fn subscribe<'env>(
         &self,
         env: &'env Env,
-        opts: Option<Value>,
+        opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
+        let opts = match args::json(env, opts) {
+            Ok(o) => o,
+            Err(e) => return args::reject(env, e),
+        };
         let client = self.control();
         settle_void(env, async move { client.subscribe(opts.as_ref()).await })
     }
@@ -244,32 +361,44 @@ impl Client {
         EventIterator::create(env, self.handle.clone(), opts)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(ts_args_type = "workflowId: string", ts_return_type = "Promise<any>")]
     pub fn workflow_status<'env>(
         &self,
         env: &'env Env,
-        workflow_id: String,
+        workflow_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_status(&workflow_id))
+        let rpc = str_arg(workflow_id, "workflowStatus", "workflowId")
+            .map(|id| methods::workflow_status(&id));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(ts_args_type = "workflowId: string", ts_return_type = "Promise<any>")]
     pub fn workflow_inspect<'env>(
         &self,
         env: &'env Env,
-        workflow_id: String,
+        workflow_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_inspect(&workflow_id))
+        let rpc = str_arg(workflow_id, "workflowInspect", "workflowId")
+            .map(|id| methods::workflow_inspect(&id));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "workflowId: string, timeoutMs?: number | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn workflow_wait<'env>(
         &self,
         env: &'env Env,
-        workflow_id: String,
-        timeout_ms: Option<f64>,
+        workflow_id: Option<Unknown>,
+        timeout_ms: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_wait(&workflow_id, timeout_ms))
+        let rpc = (|| {
+            let id = str_arg(workflow_id, "workflowWait", "workflowId")?;
+            let timeout = opt_num_arg(timeout_ms, "workflowWait", "timeoutMs")?;
+            Ok(methods::workflow_wait(&id, timeout))
+        })();
+        self.send(env, rpc)
     }
 
     #[napi(
@@ -279,20 +408,33 @@ impl Client {
     pub fn workflow_events<'env>(
         &self,
         env: &'env Env,
-        workflow_id: String,
-        opts: Option<Value>,
+        workflow_id: Option<Unknown>,
+        opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_events(&workflow_id, opts.as_ref()))
+        let rpc = (|| {
+            let id = str_arg(workflow_id, "workflowEvents", "workflowId")?;
+            let opts = args::json(env, opts)?;
+            Ok(methods::workflow_events(&id, opts.as_ref()))
+        })();
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "workflowId: string, command: any",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn workflow_command<'env>(
         &self,
         env: &'env Env,
-        workflow_id: String,
-        command: Value,
+        workflow_id: Option<Unknown>,
+        command: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_command(&workflow_id, command))
+        let rpc = (|| {
+            let id = str_arg(workflow_id, "workflowCommand", "workflowId")?;
+            let command = args::json(env, command)?.unwrap_or(Value::Null);
+            Ok(methods::workflow_command(&id, command))
+        })();
+        self.send(env, rpc)
     }
 
     #[napi(
@@ -302,9 +444,11 @@ impl Client {
     pub fn workflow_complete<'env>(
         &self,
         env: &'env Env,
-        params: Map<String, Value>,
+        params: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_complete(&params))
+        let rpc = args::json_object(env, params, "client.workflowComplete: params")
+            .map(|p| methods::workflow_complete(&p));
+        self.send(env, rpc)
     }
 
     #[napi(
@@ -314,9 +458,11 @@ impl Client {
     pub fn workflow_gate<'env>(
         &self,
         env: &'env Env,
-        params: Map<String, Value>,
+        params: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_gate(&params))
+        let rpc = args::json_object(env, params, "client.workflowGate: params")
+            .map(|p| methods::workflow_gate(&p));
+        self.send(env, rpc)
     }
 
     #[napi(
@@ -326,32 +472,38 @@ impl Client {
     pub fn workflow_heartbeat<'env>(
         &self,
         env: &'env Env,
-        params: Map<String, Value>,
+        params: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_heartbeat(&params))
+        let rpc = args::json_object(env, params, "client.workflowHeartbeat: params")
+            .map(|p| methods::workflow_heartbeat(&p));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(ts_args_type = "controllerId: string", ts_return_type = "Promise<any>")]
     pub fn workflow_controller_status<'env>(
         &self,
         env: &'env Env,
-        controller_id: String,
+        controller_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_controller_status(&controller_id))
+        let rpc = str_arg(controller_id, "workflowControllerStatus", "controllerId")
+            .map(|id| methods::workflow_controller_status(&id));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(ts_args_type = "controllerId: string", ts_return_type = "Promise<any>")]
     pub fn workflow_controller_enable<'env>(
         &self,
         env: &'env Env,
-        controller_id: String,
+        controller_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_controller_enable(&controller_id))
+        let rpc = str_arg(controller_id, "workflowControllerEnable", "controllerId")
+            .map(|id| methods::workflow_controller_enable(&id));
+        self.send(env, rpc)
     }
 
     #[napi(ts_return_type = "Promise<any>")]
     pub fn workflow_controller_list<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_controller_list())
+        self.send(env, Ok(methods::workflow_controller_list()))
     }
 
     #[napi(
@@ -361,98 +513,140 @@ impl Client {
     pub fn workflow_controller_create<'env>(
         &self,
         env: &'env Env,
-        params: Value,
+        params: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::workflow_controller_create(&params))
+        let rpc = args::json_object(env, params, "client.workflowControllerCreate: params")
+            .map(|p| methods::workflow_controller_create(&Value::Object(p)));
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "controllerId: string, reason: string",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn workflow_controller_disable<'env>(
         &self,
         env: &'env Env,
-        controller_id: String,
-        reason: String,
+        controller_id: Option<Unknown>,
+        reason: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(
-            env,
-            methods::workflow_controller_disable(&controller_id, &reason),
-        )
+        let rpc = (|| {
+            let id = str_arg(controller_id, "workflowControllerDisable", "controllerId")?;
+            let reason = str_arg(reason, "workflowControllerDisable", "reason")?;
+            Ok(methods::workflow_controller_disable(&id, &reason))
+        })();
+        self.send(env, rpc)
     }
 
     /// A controller's ready work (`workflow.ready`, see `methods::WORKFLOW_READY`).
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "controllerId: string, limit?: number | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn workflow_ready<'env>(
         &self,
         env: &'env Env,
-        controller_id: String,
-        limit: Option<f64>,
+        controller_id: Option<Unknown>,
+        limit: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let limit = limit.map(crate::jsval::number_value);
-        self.send(env, methods::workflow_ready(&controller_id, limit.as_ref()))
+        let rpc = (|| {
+            let id = str_arg(controller_id, "workflowReady", "controllerId")?;
+            let limit =
+                opt_num_arg(limit, "workflowReady", "limit")?.map(crate::jsval::number_value);
+            Ok(methods::workflow_ready(&id, limit.as_ref()))
+        })();
+        self.send(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "fromRunId: string, toRunId: string, message: string, role?: string | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn broker_send<'env>(
         &self,
         env: &'env Env,
-        from_run_id: String,
-        to_run_id: String,
-        message: String,
-        role: Option<String>,
+        from_run_id: Option<Unknown>,
+        to_run_id: Option<Unknown>,
+        message: Option<Unknown>,
+        role: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(
-            env,
-            methods::broker_send(&from_run_id, &to_run_id, &message, role.as_deref()),
-        )
+        let rpc = (|| {
+            let from = str_arg(from_run_id, "brokerSend", "fromRunId")?;
+            let to = str_arg(to_run_id, "brokerSend", "toRunId")?;
+            let message = str_arg(message, "brokerSend", "message")?;
+            let role = opt_str_arg(role, "brokerSend", "role")?;
+            Ok(methods::broker_send(&from, &to, &message, role.as_deref()))
+        })();
+        self.send_void(env, rpc)
     }
 
-    #[napi(ts_return_type = "Promise<any>")]
+    #[napi(
+        ts_args_type = "toRunId: string, message: string, role?: string | undefined | null",
+        ts_return_type = "Promise<any>"
+    )]
     pub fn broker_ask<'env>(
         &self,
         env: &'env Env,
-        to_run_id: String,
-        message: String,
-        role: Option<String>,
+        to_run_id: Option<Unknown>,
+        message: Option<Unknown>,
+        role: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send(
-            env,
-            methods::broker_ask(&to_run_id, &message, role.as_deref()),
-        )
+        let rpc = (|| {
+            let to = str_arg(to_run_id, "brokerAsk", "toRunId")?;
+            let message = str_arg(message, "brokerAsk", "message")?;
+            let role = opt_str_arg(role, "brokerAsk", "role")?;
+            Ok(methods::broker_ask(&to, &message, role.as_deref()))
+        })();
+        self.send(env, rpc)
     }
 
     #[napi(ts_return_type = "Promise<any[]>")]
     pub fn broker_peers<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
-        let client = self.control();
         let rpc = methods::broker_peers();
+        let started = self
+            .handle
+            .client
+            .start_call(rpc.method, rpc.params.as_ref());
         settle_json(env, async move {
-            let result = client.call(rpc.method, rpc.params).await?;
+            let result = started?.finish().await?;
             Ok(Some(methods::peers_of(result)))
         })
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(ts_args_type = "messageId: string", ts_return_type = "Promise<void>")]
     pub fn broker_cancel<'env>(
         &self,
         env: &'env Env,
-        message_id: String,
+        message_id: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(env, methods::broker_cancel(&message_id))
+        let rpc =
+            str_arg(message_id, "brokerCancel", "messageId").map(|id| methods::broker_cancel(&id));
+        self.send_void(env, rpc)
     }
 
     #[napi(ts_return_type = "Promise<any[]>")]
     pub fn broker_receive<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
-        self.send(env, methods::broker_receive())
+        self.send(env, Ok(methods::broker_receive()))
     }
 
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "toRunId: string, replyTo: string, message: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn broker_reply<'env>(
         &self,
         env: &'env Env,
-        to_run_id: String,
-        reply_to: String,
-        message: String,
+        to_run_id: Option<Unknown>,
+        reply_to: Option<Unknown>,
+        message: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        self.send_void(env, methods::broker_reply(&to_run_id, &reply_to, &message))
+        let rpc = (|| {
+            let to = str_arg(to_run_id, "brokerReply", "toRunId")?;
+            let reply_to = str_arg(reply_to, "brokerReply", "replyTo")?;
+            let message = str_arg(message, "brokerReply", "message")?;
+            Ok(methods::broker_reply(&to, &reply_to, &message))
+        })();
+        self.send_void(env, rpc)
     }
 
     /// True after `close()`, or once the socket was closed or failed.

@@ -2,6 +2,7 @@
 // Under `cargo test` napi-derive registers nothing, so these items look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+pub mod args;
 pub mod broker;
 pub mod client;
 pub mod discovery;

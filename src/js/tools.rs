@@ -11,7 +11,7 @@ use serde_json::Map;
 
 use super::exit_hooks;
 use super::json::json_of;
-use super::promise::Json;
+use super::promise::{rejected, Json};
 use super::tool_call::{run_tool as run, settle_tool};
 use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
 use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
@@ -83,15 +83,19 @@ pub fn inspect_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<Promise
 }
 
 /// Connects `signal` (an AbortSignal) to `flag`: already aborted, or on `abort`.
+pub const NOT_A_SIGNAL: &str = "resultTool: signal must be an AbortSignal";
+
 fn watch_signal(env: &Env, signal: Object, flag: &Arc<AbortFlag>) -> Result<()> {
-    if signal.get_named_property::<Option<bool>>("aborted")? == Some(true) {
+    let aborted: Unknown = signal.get_named_property("aborted")?;
+    if aborted.coerce_to_bool()? {
         flag.abort();
         return Ok(());
     }
-    let add: Option<exit_hooks::AddListener> = signal.get_named_property("addEventListener")?;
-    let Some(add) = add else {
-        return Ok(());
-    };
+    let add: Unknown = signal.get_named_property("addEventListener")?;
+    if add.get_type()? != ValueType::Function {
+        return Err(Error::from_reason(NOT_A_SIGNAL));
+    }
+    let add: exit_hooks::AddListener = unsafe { add.cast() }?;
     let target = flag.clone();
     let on_abort: Function<(), ()> =
         env.create_function_from_closure("avenorResultAbort", move |_| {
@@ -102,26 +106,47 @@ fn watch_signal(env: &Env, signal: Object, flag: &Arc<AbortFlag>) -> Result<()> 
     Ok(())
 }
 
+/// resultTool's members as JSON, with `signal` hooked up to `abort`.
+fn result_args(
+    env: &Env,
+    args: Option<Unknown>,
+    abort: &Arc<AbortFlag>,
+) -> Result<Map<String, Value>> {
+    let mut plain = Map::new();
+    // Only an object has members to read: a primitive (a 10 MB string, say)
+    // reads as no arguments, as `args.runId` on it would, instead of having its
+    // characters enumerated as keys.
+    let Some(args) = args.filter(|a| a.get_type().ok() == Some(ValueType::Object)) else {
+        return Ok(plain);
+    };
+    let args: Object = unsafe { args.cast() }?;
+    for key in Object::keys(&args)? {
+        let value: Unknown = args.get_named_property(&key)?;
+        if key == "signal" {
+            match value.get_type()? {
+                ValueType::Undefined | ValueType::Null => {}
+                ValueType::Object => watch_signal(env, unsafe { value.cast() }?, abort)?,
+                _ => return Err(Error::from_reason(NOT_A_SIGNAL)),
+            }
+        } else if let Some(v) = json_of(Some(value)) {
+            plain.insert(key, v);
+        }
+    }
+    Ok(plain)
+}
+
 /// Waits for a run's final output; `signal` (an AbortSignal) stops the wait at
 /// once with an Error named `AbortError`.
 #[napi(
     ts_args_type = "args: ResultToolArgs",
     ts_return_type = "Promise<ResultResult>"
 )]
-pub fn result_tool<'env>(env: &'env Env, args: Option<Object>) -> Result<PromiseRaw<'env, Json>> {
+pub fn result_tool<'env>(env: &'env Env, args: Option<Unknown>) -> Result<PromiseRaw<'env, Json>> {
     let abort = Arc::new(AbortFlag::default());
-    let mut plain = Map::new();
-    if let Some(args) = args {
-        for key in Object::keys(&args)? {
-            if key == "signal" {
-                if let Some(signal) = args.get_named_property::<Option<Object>>("signal")? {
-                    watch_signal(env, signal, &abort)?;
-                }
-            } else if let Some(v) = json_of(args.get_named_property::<Option<Unknown>>(&key)?) {
-                plain.insert(key, v);
-            }
-        }
-    }
+    let plain = match result_args(env, args, &abort) {
+        Ok(plain) => plain,
+        Err(e) => return rejected(env, crate::error::CoreError::plain(e.reason)),
+    };
     settle_tool(
         env,
         async move { run_result_tool(plain, abort).await.map(Some) },

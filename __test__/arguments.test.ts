@@ -1,0 +1,111 @@
+// Bad arguments reject (never throw synchronously) with a message naming the
+// argument, and values sent to the daemon cross as JSON.stringify sends them.
+import { afterEach, describe, expect, it } from 'vitest'
+import { dial, resultTool } from '@dougbots/avenor-core'
+import { MockServer } from './helpers/mock-server'
+
+let server: MockServer | undefined
+afterEach(async () => {
+  await server?.close()
+  server = undefined
+})
+
+/** Calls `f`; a synchronous throw fails the test, a rejection is returned. */
+async function rejection(f: () => Promise<unknown>): Promise<Error> {
+  let promise: Promise<unknown>
+  try {
+    promise = f()
+  } catch (error) {
+    throw new Error(`threw synchronously: ${(error as Error).message}`)
+  }
+  return promise.then(
+    () => {
+      throw new Error('resolved')
+    },
+    (error: Error) => error,
+  )
+}
+
+describe('promise-returning exports reject on bad arguments', () => {
+  it('dial', async () => {
+    expect((await rejection(() => (dial as any)())).message).toBe('dial: socketPath must be a string')
+    expect((await rejection(() => (dial as any)(123))).message).toBe('dial: socketPath must be a string')
+  })
+
+  it('dial with callTimeoutMs null uses the default timeout', async () => {
+    server = await MockServer.start(() => ({ result: { ok: true } }))
+    const client = await dial(server.path, { callTimeoutMs: null as any })
+    expect(await client.call('x')).toEqual({ ok: true })
+    client.close()
+  })
+
+  it('client methods', async () => {
+    server = await MockServer.start(() => ({ result: {} }))
+    const client: any = await dial(server.path)
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => client.status(123), 'client.status: runtimeId must be a string'],
+      [() => client.call(), 'client.call: method must be a string'],
+      [() => client.spawn(), 'client.spawn: params must be an object'],
+      [() => client.workflowWait('w', 'x'), 'client.workflowWait: timeoutMs must be a number'],
+      [() => client.prompt(1, 'x'), 'client.prompt: runtimeId must be a string'],
+      [() => client.prompt('rt', {}), 'client.prompt: text must be a string'],
+      [() => client.answerPermission('rt', 'q'), 'client.answerPermission: optionId must be a string'],
+      [() => client.interruptAndPrompt('rt', 'x', 'yes'), 'client.interruptAndPrompt: keepQueue must be a boolean'],
+      [() => client.workflowComplete(5), 'client.workflowComplete: params must be an object'],
+      [() => client.workflowReady(undefined), 'client.workflowReady: controllerId must be a string'],
+      [() => client.brokerReply('a', 'b'), 'client.brokerReply: message must be a string'],
+    ]
+    for (const [call, message] of cases) expect((await rejection(call)).message).toBe(message)
+    expect(server.requests).toEqual([])
+    client.close()
+  })
+
+  it('resultTool with a signal that is not an AbortSignal', async () => {
+    expect((await rejection(() => resultTool({ signal: 'x' } as any))).message).toBe('resultTool: signal must be an AbortSignal')
+  })
+
+  it('resultTool with a 10 MB string as its argument returns at once (its characters are not enumerated)', async () => {
+    const started = Date.now()
+    const promise = resultTool('x'.repeat(10 * 1024 * 1024) as any, undefined as any)
+    expect(Date.now() - started).toBeLessThan(1000)
+    await promise.catch(() => {})
+  })
+})
+
+describe('params cross as JSON.stringify sends them', () => {
+  it('toJSON, NaN and Infinity, functions and undefined', async () => {
+    server = await MockServer.start(() => ({ result: {} }))
+    const client = await dial(server.path)
+    const when = new Date(Date.UTC(2026, 11, 7))
+    await client.call('x', {
+      when,
+      nan: NaN,
+      inf: -Infinity,
+      fn: () => 1,
+      gone: undefined,
+      list: [undefined, () => 1, NaN],
+      custom: { toJSON: () => 'custom' },
+    })
+    await client.workflowCommand('w', { at: when })
+    expect(server.rawLines[0]).toBe(
+      `{"jsonrpc":"2.0","id":1,"method":"x","params":{"when":"2026-12-07T00:00:00.000Z","nan":null,"inf":null,"list":[null,null,null],"custom":"custom"}}`,
+    )
+    expect(server.requests[1].params).toEqual({ workflow_id: 'w', command: { at: '2026-12-07T00:00:00.000Z' } })
+    client.close()
+  })
+
+  it('a BigInt or a cycle rejects with the TypeError JSON.stringify throws, and nothing is sent', async () => {
+    server = await MockServer.start(() => ({ result: {} }))
+    const client = await dial(server.path)
+    const big = await rejection(() => client.call('x', { n: 2n }))
+    expect(big).toBeInstanceOf(TypeError)
+    const cycle: any = { a: 1 }
+    cycle.self = cycle
+    const circular = await rejection(() => client.call('x', cycle))
+    expect(circular).toBeInstanceOf(TypeError)
+    expect(circular.message).toMatch(/circular/i)
+    await client.call('after')
+    expect(server.requests.map((r) => r.method)).toEqual(['after'])
+    client.close()
+  })
+})
