@@ -1,7 +1,7 @@
 // Bad arguments reject (never throw synchronously) with a message naming the
 // argument, and values sent to the daemon cross as JSON.stringify sends them.
 import { afterEach, describe, expect, it } from 'vitest'
-import { dial, resultTool } from '@dougbots/avenor-core'
+import { dial, resultTool, statusTool } from '@dougbots/avenor-core'
 import { MockServer } from './helpers/mock-server'
 
 let server: MockServer | undefined
@@ -106,6 +106,33 @@ describe('params cross as JSON.stringify sends them', () => {
     expect(circular.message).toMatch(/circular/i)
     await client.call('after')
     expect(server.requests.map((r) => r.method)).toEqual(['after'])
+    client.close()
+  })
+})
+
+describe('rejections carry the caller’s stack', () => {
+  it('a timeout, an RPC error and a tool error name the function that made the call', async () => {
+    server = await MockServer.start((req) => (req.method === 'fails' ? { error: { code: -32000, message: 'nope', data: { x: 1 } } } : undefined))
+    const client = await dial(server.path, { callTimeoutMs: 50 })
+    async function waitsForNothing() {
+      return client.call('never')
+    }
+    async function asksForAFailure() {
+      return client.call('fails')
+    }
+    async function asksAnUnknownSupervisor() {
+      return statusTool({ runId: 'r', supervisorId: '/not/in/the/sockets/root.sock' })
+    }
+    const timeout: any = await waitsForNothing().catch((e) => e)
+    expect(timeout.message).toBe('read response: timeout')
+    expect(timeout.stack).toMatch(/^Error: read response: timeout\n/)
+    expect(timeout.stack).toContain('waitsForNothing')
+    const rpc: any = await asksForAFailure().catch((e) => e)
+    expect(rpc).toMatchObject({ message: 'rpc error [-32000]: nope', rpcCode: -32000, rpcData: { x: 1 } })
+    expect(rpc.stack).toContain('asksForAFailure')
+    const tool: any = await asksAnUnknownSupervisor().catch((e) => e)
+    expect(tool.stack).toContain('asksAnUnknownSupervisor')
+    expect(tool.stack.split('\n')[0]).toBe(`Error: ${tool.message}`)
     client.close()
   })
 })

@@ -271,6 +271,21 @@ describe('create…Tool(getSupervisorClient) factories', () => {
     await expect(syncFail({ workflowId: 'wf-1', supervisorId: 'sup-1' })).rejects.toBe(denied)
   })
 
+  it('a getSupervisorClient that throws a non-Error rejects with its text (the value as cause)', async () => {
+    for (const thrown of ['boom', 42, null]) {
+      const tool = core.createWorkflowStatusTool(() => {
+        throw thrown
+      })
+      const error = await tool({ workflowId: 'wf-1', supervisorId: 'sup-1' }).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(error).toBeInstanceOf(Error)
+      expect(error!.message).toBe(String(thrown))
+      expect(error!.cause).toBe(thrown)
+    }
+  })
+
   it.each(INVALID)('%s %j: the factory validates the same way, before asking for a client', async (tool, args, message) => {
     const get = vi.fn()
     const promise = factory(tool)(get)({ ...args, supervisorId: 'sup-1' })

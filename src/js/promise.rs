@@ -7,7 +7,12 @@ use std::future::Future;
 use napi::bindgen_prelude::*;
 use serde_json::Value;
 
-use super::errors::to_napi_error;
+use std::ptr;
+
+use napi::{check_status, sys};
+
+use super::errors::js_error;
+use super::raw::{self, JsRef};
 use crate::error::CoreResult;
 
 pub fn settle<'env, T, V, F, C>(env: &'env Env, fut: F, convert: C) -> Result<PromiseRaw<'env, V>>
@@ -17,13 +22,81 @@ where
     F: Future<Output = CoreResult<T>> + Send + 'static,
     C: FnOnce(&'env Env, T) -> Result<V> + 'static,
 {
-    env.spawn_future_with_callback(
-        async move { Ok(fut.await) },
-        move |env, outcome| match outcome {
+    let origin = CallerStack::capture(env)?;
+    env.spawn_future_with_callback(async move { Ok(fut.await) }, move |env, outcome| {
+        let settled = match outcome {
             Ok(value) => convert(env, value),
-            Err(e) => Err(to_napi_error(env, e)),
-        },
-    )
+            Err(e) => Err(match js_error(env, &e) {
+                Ok(error) => {
+                    origin.lend(env, error.raw());
+                    Error::from(error)
+                }
+                Err(_) => Error::from_reason(e.to_string()),
+            }),
+        };
+        origin.release(env);
+        settled
+    })
+}
+
+/// The JS stack of the call that started a native operation, captured on the
+/// JS thread when it starts (an Error made then), so that a rejection that
+/// comes later, from Rust, still says where it was called from.
+struct CallerStack(JsRef);
+
+impl CallerStack {
+    fn capture(env: &Env) -> Result<Self> {
+        let mut error = ptr::null_mut();
+        let mut empty = ptr::null_mut();
+        check_status!(unsafe {
+            sys::napi_create_string_utf8(env.raw(), c"".as_ptr(), 0, &mut empty)
+        })?;
+        check_status!(unsafe {
+            sys::napi_create_error(env.raw(), ptr::null_mut(), empty, &mut error)
+        })?;
+        Ok(CallerStack(JsRef::new(env, error)?))
+    }
+
+    /// Gives `error` the captured frames under its own `name: message` line.
+    fn lend(&self, env: &Env, error: sys::napi_value) {
+        let text = |v: sys::napi_value| -> Option<String> {
+            (raw::type_of(env, v) == sys::ValueType::napi_string)
+                .then(|| unsafe { String::from_napi_value(env.raw(), v) }.ok())
+                .flatten()
+        };
+        let Some(origin) = self.0.get(env).ok() else {
+            return;
+        };
+        let Some(frames) = raw::property(env, origin, "stack")
+            .ok()
+            .and_then(text)
+            .and_then(|s| s.split_once('\n').map(|(_, rest)| rest.to_string()))
+        else {
+            return;
+        };
+        let name = raw::property(env, error, "name")
+            .ok()
+            .and_then(text)
+            .unwrap_or_else(|| "Error".into());
+        let message = raw::property(env, error, "message")
+            .ok()
+            .and_then(text)
+            .unwrap_or_default();
+        let header = if message.is_empty() {
+            name
+        } else {
+            format!("{name}: {message}")
+        };
+        let stack = format!("{header}\n{frames}");
+        if let Ok(value) = unsafe { String::to_napi_value(env.raw(), stack) } {
+            let key = c"stack";
+            unsafe { sys::napi_set_named_property(env.raw(), error, key.as_ptr(), value) };
+        }
+    }
+
+    fn release(self, env: &Env) {
+        self.0.release(env);
+    }
 }
 
 /// A JSON result where a missing value is `undefined` (not `null`).

@@ -110,10 +110,13 @@ fn start(
         Some(id) => {
             let call = validated.request.client_call();
             // A synchronous throw of the callback is a rejection, as after `await`.
-            let acquired = match get.borrow_back(env)?.call(id) {
-                Ok(v) => resolved::<Unknown<'static>>(env, v)?,
-                Err(e) => PromiseRaw::<Unknown<'static>>::reject(env, e)?,
-            };
+            let function = get.borrow_back(env)?;
+            let id = unsafe { String::to_napi_value(env.raw(), id)? };
+            let acquired =
+                match super::raw::call(env, super::raw::undefined(env), function.raw(), &[id]) {
+                    Ok(v) => resolved::<Unknown<'static>>(env, Raw(v))?,
+                    Err(thrown) => rejected_with_thrown(env, thrown)?,
+                };
             let settled = acquired.then(move |ctx| Ok(use_client(&ctx.env, ctx.value, call)))?;
             Ok(Raw(settled.raw()))
         }
@@ -197,6 +200,34 @@ fn resolved<'env, T: FromNapiValue>(env: &'env Env, value: Raw) -> Result<Promis
     let resolve: Unknown = Object::from_raw(env.raw(), ctor.raw()).get_named_property("resolve")?;
     let promise = reflect_apply(env, resolve, ctor, vec![value])?;
     Ok(PromiseRaw::new(env.raw(), promise.0))
+}
+
+/// A promise rejected with what a callback threw: an Error (any object) as it
+/// is; a string, number or other primitive as an Error carrying its text, with
+/// the value itself as `cause`.
+fn rejected_with_thrown<'env>(
+    env: &'env Env,
+    thrown: Option<sys::napi_value>,
+) -> Result<PromiseRaw<'env, Unknown<'static>>> {
+    let Some(thrown) = thrown else {
+        return PromiseRaw::reject(env, Error::from_reason("getSupervisorClient failed"));
+    };
+    let reason = if super::raw::type_of(env, thrown) == sys::ValueType::napi_object {
+        thrown
+    } else {
+        let text = unsafe { Unknown::from_napi_value(env.raw(), thrown) }?
+            .coerce_to_string()?
+            .into_utf8()?
+            .into_owned()?;
+        let ctor: Function<'_, String, Unknown> = env.get_global()?.get_named_property("Error")?;
+        let error = ctor.new_instance(text)?;
+        let mut object = error.coerce_to_object()?;
+        object.set_named_property("cause", Raw(thrown))?;
+        error.raw()
+    };
+    let (deferred, promise) = super::raw::Deferred::new(env)?;
+    deferred.reject(env, reason);
+    Ok(PromiseRaw::new(env.raw(), promise))
 }
 
 fn rejected(env: &Env, e: Error) -> Result<Raw> {
