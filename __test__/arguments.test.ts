@@ -1,7 +1,7 @@
 // Bad arguments reject (never throw synchronously) with a message naming the
 // argument, and values sent to the daemon cross as JSON.stringify sends them.
 import { afterEach, describe, expect, it } from 'vitest'
-import { dial, resultTool, statusTool } from '@dougbots/avenor-core'
+import { Supervisor, dial, resultTool, statusTool } from '@dougbots/avenor-core'
 import { MockServer } from './helpers/mock-server'
 
 let server: MockServer | undefined
@@ -58,6 +58,14 @@ describe('promise-returning exports reject on bad arguments', () => {
     for (const [call, message] of cases) expect((await rejection(call)).message).toBe(message)
     expect(server.requests).toEqual([])
     client.close()
+  })
+
+  it('Supervisor.get: a wrong binaryPath rejects; callTimeoutMs null is the default', async () => {
+    expect((await rejection(() => Supervisor.get({ binaryPath: 5 } as any))).message).toBe(
+      'Supervisor.get: binaryPath must be a string',
+    )
+    const missing = await rejection(() => Supervisor.get({ binaryPath: '/nonexistent/avenor', callTimeoutMs: null as any }))
+    expect(missing.message).toBe('failed to start avenor: spawn /nonexistent/avenor ENOENT')
   })
 
   it('resultTool with a signal that is not an AbortSignal', async () => {

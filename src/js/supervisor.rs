@@ -10,6 +10,7 @@ use std::time::Duration;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use super::args;
 use super::client::Client;
 use super::errors::to_napi_error;
 use super::exit_hooks;
@@ -18,14 +19,17 @@ use crate::client::DEFAULT_CALL_TIMEOUT;
 use crate::supervisor::run_spawn::{spawn_run, SpawnMetadata};
 use crate::supervisor::{singleton, Supervisor as CoreSupervisor};
 use crate::tools::args::{args_of, new_run_id};
-use serde_json::Value;
 
+// The structs below declare the TS interfaces; the methods read their
+// arguments leniently from the raw objects (js/args), so a wrong type rejects.
+#[allow(dead_code)]
 #[napi(object)]
 pub struct SupervisorOptions {
     pub binary_path: Option<String>,
     pub call_timeout_ms: Option<f64>,
 }
 
+#[allow(dead_code)]
 #[napi(object, js_name = "SpawnMetadata")]
 pub struct SpawnMetadataArg {
     pub roster_file: Option<String>,
@@ -35,6 +39,7 @@ pub struct SpawnMetadataArg {
     pub effective_backend: Option<String>,
 }
 
+#[allow(dead_code)]
 #[napi(object)]
 pub struct CloseOptions {
     pub skip_shutdown: Option<bool>,
@@ -70,6 +75,16 @@ pub(crate) fn to_js<'env>(env: &'env Env, sup: Arc<CoreSupervisor>) -> Result<Ob
     Ok(object)
 }
 
+/// `object[name]` when `value` is an object (else absent).
+fn member<'env>(value: &Option<Unknown<'env>>, name: &str) -> Option<Unknown<'env>> {
+    let value = value.as_ref()?;
+    if value.get_type().ok()? != ValueType::Object {
+        return None;
+    }
+    let object: Object = unsafe { value.cast() }.ok()?;
+    object.get_named_property::<Unknown>(name).ok()
+}
+
 fn call_timeout(ms: Option<f64>) -> Duration {
     match ms {
         Some(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1000.0),
@@ -80,19 +95,28 @@ fn call_timeout(ms: Option<f64>) -> Duration {
 #[napi]
 impl Supervisor {
     /// The singleton, starting (or replacing) the daemon when needed.
-    #[napi(ts_return_type = "Promise<Supervisor>")]
+    #[napi(
+        ts_args_type = "opts?: SupervisorOptions | undefined | null",
+        ts_return_type = "Promise<Supervisor>"
+    )]
     pub fn get<'env>(
         env: &'env Env,
-        opts: Option<SupervisorOptions>,
+        opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Object<'env>>> {
         exit_hooks::ensure_registered(env)?;
         super::process_env::sync(env)?;
+        let binary_path =
+            match args::opt_string(member(&opts, "binaryPath"), "Supervisor.get: binaryPath") {
+                Ok(p) => p,
+                Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
+            };
+        // Like dial's: anything but a finite, non-negative number means the default.
+        let timeout = args::opt_number(member(&opts, "callTimeoutMs"), "")
+            .ok()
+            .flatten();
         let opts = singleton::GetOptions {
-            binary_path: opts
-                .as_ref()
-                .and_then(|o| o.binary_path.clone())
-                .map(Into::into),
-            call_timeout: call_timeout(opts.and_then(|o| o.call_timeout_ms)),
+            binary_path: binary_path.map(Into::into),
+            call_timeout: call_timeout(timeout),
         };
         settle(env, singleton::get(opts), to_js)
     }
@@ -132,21 +156,39 @@ impl Supervisor {
     pub fn spawn<'env>(
         &self,
         env: &'env Env,
-        params: Option<Value>,
-        run_id: Option<String>,
-        metadata: Option<SpawnMetadataArg>,
+        params: Option<Unknown>,
+        run_id: Option<Unknown>,
+        metadata: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
         super::process_env::sync(env)?;
         let sup = self.inner.clone();
+        let converted = (|| {
+            let params = args::json(env, params)?;
+            let run_id = args::opt_string(run_id, "supervisor.spawn: runId")?;
+            let field = |name: &str| {
+                args::opt_string(
+                    member(&metadata, name),
+                    &format!("supervisor.spawn: metadata.{name}"),
+                )
+            };
+            let metadata = match metadata.as_ref().and_then(|m| m.get_type().ok()) {
+                Some(ValueType::Object) => Some(SpawnMetadata {
+                    roster_file: field("rosterFile")?,
+                    roster_entry: field("rosterEntry")?,
+                    effective_agent: field("effectiveAgent")?,
+                    effective_model: field("effectiveModel")?,
+                    effective_backend: field("effectiveBackend")?,
+                }),
+                _ => None,
+            };
+            Ok((params, run_id, metadata))
+        })();
+        let (params, run_id, metadata) = match converted {
+            Ok(c) => c,
+            Err(e) => return args::reject(env, e),
+        };
         let params = args_of(params);
         let run_id = run_id.unwrap_or_else(new_run_id);
-        let metadata = metadata.map(|m| SpawnMetadata {
-            roster_file: m.roster_file,
-            roster_entry: m.roster_entry,
-            effective_agent: m.effective_agent,
-            effective_model: m.effective_model,
-            effective_backend: m.effective_backend,
-        });
         settle_json(env, async move {
             let info = spawn_run(&sup, params, run_id, metadata).await?;
             Ok(serde_json::to_value(info).ok())
@@ -155,13 +197,18 @@ impl Supervisor {
 
     /// Shuts the daemon down (unless `skipShutdown`), stops the child, removes the
     /// socket and forgets this instance.
-    #[napi(ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "opts?: CloseOptions | undefined | null",
+        ts_return_type = "Promise<void>"
+    )]
     pub fn close<'env>(
         &self,
         env: &'env Env,
-        opts: Option<CloseOptions>,
+        opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let skip = opts.and_then(|o| o.skip_shutdown).unwrap_or(false);
+        let skip = member(&opts, "skipShutdown")
+            .and_then(|v| v.coerce_to_bool().ok())
+            .unwrap_or(false);
         let sup = self.inner.clone();
         settle(
             env,
