@@ -4,9 +4,9 @@
 //! (core-spec §6.4).
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ use super::RunInfo;
 use crate::discovery::runs_root;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::validate::is_safe_id;
+use crate::regular_file::open_regular;
 
 pub const RUN_METADATA_FILE: &str = "run.json";
 const SCHEMA_VERSION: u64 = 1;
@@ -91,12 +92,21 @@ pub fn persist_external_run(info: &RunInfo, supervisor_id: &str) -> CoreResult<(
 /// Loads `runs/<run_id>/run.json` if it belongs to `supervisor_id`.
 fn load(run_id: &str, supervisor_id: &str) -> Option<RunInfo> {
     let path = external_run_metadata_path(run_id).ok()?;
-    let mut info = parse_run_record(&std::fs::read_to_string(path).ok()?, run_id, supervisor_id)?;
+    let mut info = parse_run_record(&read_record_text(&path)?, run_id, supervisor_id)?;
     // Paths are derived from the run directory, never trusted from the file.
     let paths = run_paths(run_id);
     info.sentinel_path = path_str(&paths.sentinel);
     info.event_log_path = path_str(&paths.event_log);
     Some(info)
+}
+
+/// A `run.json` text; `None` when unreadable, not UTF-8 or not a regular
+/// file: a FIFO left in a run directory would block every lookup for ever
+/// and a device such as `/dev/zero` would fill memory.
+fn read_record_text(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    open_regular(path).ok()?.read_to_string(&mut text).ok()?;
+    Some(text)
 }
 
 /// The text of `run.json` for `info` (written as is: the caller drops the
@@ -204,6 +214,24 @@ mod tests {
         assert!(external_run_metadata_path("safe_run-1")
             .unwrap()
             .ends_with("runs/safe_run-1/run.json"));
+    }
+
+    #[test]
+    fn a_fifo_run_json_reads_as_none_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("avenor-run-json-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let p = dir.join(RUN_METADATA_FILE);
+        crate::regular_file::make_fifo(&p);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fifo = p.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_record_text(&fifo).is_none());
+        });
+        let none = rx.recv_timeout(std::time::Duration::from_secs(5));
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(none, Ok(true), "reading a FIFO run.json blocked");
+        assert_eq!(read_record_text(Path::new("/dev/zero")), None);
+        assert_eq!(read_record_text(&dir), None);
     }
 
     #[test]
