@@ -42,7 +42,8 @@ for t in $targets; do
   echo "fuzz-smoke: $t"
   mkdir -p "$work/$t"
   # The first corpus directory receives new inputs; the seeds are read only.
-  if ! "${fuzz[@]}" run "$t" "$work/$t" "fuzz/corpus/$t" -- \
+  # TMPDIR: the events_log target's scratch files go with the rest.
+  if ! TMPDIR="$work" "${fuzz[@]}" run "$t" "$work/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$seconds" -rss_limit_mb=512 -timeout=10 -print_final_stats=1; then
     failed+=("$t")
   fi
