@@ -23,7 +23,9 @@ mod sparse;
 
 use backward::newest_from;
 pub use backward::LogRead;
-use sparse::LogSource;
+// Public only for the fuzz targets (fuzz/), which drive `newest_matching`.
+#[doc(hidden)]
+pub use sparse::LogSource;
 
 /// Strings longer than this keep only their last this-many characters.
 pub const CLIP_STRING_CHARS: usize = 4000;
@@ -152,8 +154,10 @@ pub(crate) async fn off_workers<T: Send + 'static>(
 
 /// The backward reader with this module's line parser and `filter`. Each
 /// kept record is clipped at once, so `limit` records from lines of up to
-/// `max_line` bytes never sit in memory whole.
-fn newest_matching<S: LogSource>(
+/// `max_line` bytes never sit in memory whole. Public (hidden) so the fuzz
+/// targets can use tiny blocks and caps.
+#[doc(hidden)]
+pub fn newest_matching<S: LogSource>(
     src: &mut S,
     len: u64,
     limit: usize,

@@ -23,11 +23,12 @@ use tokio::net::UnixStream;
 use crate::error::{CoreError, CoreResult};
 pub use event_queue::{EventItem, Take, EVENT_QUEUE_CAPACITY};
 pub use event_stream::{EventStream, NextStep};
-use framing::{
-    classify_line, encode_request, oversized_request, read_line, Incoming, MAX_REQUEST_LINE,
-};
+use framing::{encode_request, oversized_request, MAX_REQUEST_LINE};
 use routing::PendingCalls;
 pub use subscription::{normalize_history, ALREADY_SUBSCRIBED};
+// Public for the fuzz targets (fuzz/) only: the line reader and classifier.
+#[doc(hidden)]
+pub use framing::{classify_line, read_line, Incoming};
 use subscription::{SubscribeStep, Subscription};
 
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(30_000);

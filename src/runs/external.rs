@@ -4,9 +4,9 @@
 //! (core-spec §6.4).
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde_json::{Map, Value};
@@ -16,6 +16,7 @@ use super::RunInfo;
 use crate::discovery::runs_root;
 use crate::error::{CoreError, CoreResult};
 use crate::policy::validate::is_safe_id;
+use crate::regular_file::open_regular;
 
 pub const RUN_METADATA_FILE: &str = "run.json";
 const SCHEMA_VERSION: u64 = 1;
@@ -62,17 +63,9 @@ pub fn external_run_metadata_path(run_id: &str) -> CoreResult<PathBuf> {
 /// `parentToken`, and remembers the run.
 pub fn persist_external_run(info: &RunInfo, supervisor_id: &str) -> CoreResult<()> {
     let path = external_run_metadata_path(&info.run_id)?;
-    let mut record = Map::new();
-    record.insert("schemaVersion".into(), Value::from(SCHEMA_VERSION));
     let mut stored = info.clone();
     stored.parent_token = None;
-    if let Value::Object(fields) = serde_json::to_value(&stored).unwrap_or_default() {
-        record.extend(fields);
-    }
-    record.insert("supervisorId".into(), Value::from(supervisor_id));
-    let mut text = serde_json::to_string_pretty(&Value::Object(record))
-        .map_err(|e| CoreError::plain(e.to_string()))?;
-    text.push('\n');
+    let text = run_record_text(&stored, supervisor_id)?;
     let tmp = path.with_file_name(format!(
         "{RUN_METADATA_FILE}.{}.{}.tmp",
         std::process::id(),
@@ -99,7 +92,45 @@ pub fn persist_external_run(info: &RunInfo, supervisor_id: &str) -> CoreResult<(
 /// Loads `runs/<run_id>/run.json` if it belongs to `supervisor_id`.
 fn load(run_id: &str, supervisor_id: &str) -> Option<RunInfo> {
     let path = external_run_metadata_path(run_id).ok()?;
-    let record: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let mut info = parse_run_record(&read_record_text(&path)?, run_id, supervisor_id)?;
+    // Paths are derived from the run directory, never trusted from the file.
+    let paths = run_paths(run_id);
+    info.sentinel_path = path_str(&paths.sentinel);
+    info.event_log_path = path_str(&paths.event_log);
+    Some(info)
+}
+
+/// A `run.json` text; `None` when unreadable, not UTF-8 or not a regular
+/// file: a FIFO left in a run directory would block every lookup for ever
+/// and a device such as `/dev/zero` would fill memory.
+fn read_record_text(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    open_regular(path).ok()?.read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+/// The text of `run.json` for `info` (written as is: the caller drops the
+/// parent token). Public (hidden) so the run.json fuzz target can round-trip.
+#[doc(hidden)]
+pub fn run_record_text(info: &RunInfo, supervisor_id: &str) -> CoreResult<String> {
+    let mut record = Map::new();
+    record.insert("schemaVersion".into(), Value::from(SCHEMA_VERSION));
+    if let Value::Object(fields) = serde_json::to_value(info).unwrap_or_default() {
+        record.extend(fields);
+    }
+    record.insert("supervisorId".into(), Value::from(supervisor_id));
+    let mut text = serde_json::to_string_pretty(&Value::Object(record))
+        .map_err(|e| CoreError::plain(e.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// A `run.json` text → its `RunInfo` (paths as written, no parent token),
+/// when it is this schema, this run's and this supervisor's. Public (hidden)
+/// for the run.json fuzz target.
+#[doc(hidden)]
+pub fn parse_run_record(text: &str, run_id: &str, supervisor_id: &str) -> Option<RunInfo> {
+    let record: Value = serde_json::from_str(text).ok()?;
     let obj = record.as_object()?;
     let accepted = obj.get("schemaVersion").and_then(Value::as_u64) == Some(SCHEMA_VERSION)
         && obj.get("runId").and_then(Value::as_str) == Some(run_id)
@@ -108,11 +139,7 @@ fn load(run_id: &str, supervisor_id: &str) -> Option<RunInfo> {
     if !accepted {
         return None;
     }
-    let mut info: RunInfo = serde_json::from_value(record.clone()).ok()?;
-    // Paths are derived from the run directory, never trusted from the file.
-    let paths = run_paths(run_id);
-    info.sentinel_path = path_str(&paths.sentinel);
-    info.event_log_path = path_str(&paths.event_log);
+    let mut info: RunInfo = serde_json::from_value(record).ok()?;
     info.parent_token = None;
     Some(info)
 }
@@ -187,5 +214,44 @@ mod tests {
         assert!(external_run_metadata_path("safe_run-1")
             .unwrap()
             .ends_with("runs/safe_run-1/run.json"));
+    }
+
+    #[test]
+    fn a_fifo_run_json_reads_as_none_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("avenor-run-json-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let p = dir.join(RUN_METADATA_FILE);
+        crate::regular_file::make_fifo(&p);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let fifo = p.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_record_text(&fifo).is_none());
+        });
+        let none = rx.recv_timeout(std::time::Duration::from_secs(5));
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(none, Ok(true), "reading a FIFO run.json blocked");
+        assert_eq!(read_record_text(Path::new("/dev/zero")), None);
+        assert_eq!(read_record_text(&dir), None);
+    }
+
+    #[test]
+    fn records_round_trip_and_are_checked() {
+        let info = RunInfo {
+            run_id: "r1".into(),
+            label: "my-run".into(),
+            sentinel_path: "/s".into(),
+            event_log_path: "/e".into(),
+            auto_approve: Some(false),
+            ..RunInfo::default()
+        };
+        let text = run_record_text(&info, "sup").expect("text");
+        assert!(text.starts_with("{\n  \"schemaVersion\": 1,\n  \"runId\": \"r1\""));
+        assert!(text.ends_with("\"supervisorId\": \"sup\"\n}\n"));
+        assert_eq!(parse_run_record(&text, "r1", "sup"), Some(info.clone()));
+        assert_eq!(parse_run_record(&text, "r2", "sup"), None);
+        assert_eq!(parse_run_record(&text, "r1", "other"), None);
+        let with_token = text.replace("\"label\"", "\"parentToken\": \"t\",\n  \"label\"");
+        assert_eq!(parse_run_record(&with_token, "r1", "sup"), Some(info));
+        assert_eq!(parse_run_record("[]", "r1", "sup"), None);
     }
 }
