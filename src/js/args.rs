@@ -111,20 +111,7 @@ pub fn json(env: &Env, value: Option<Unknown>) -> ArgResult<Option<Value>> {
         return Ok(None);
     }
     let failed = |e: Error| ArgError::Message(e.reason);
-    let cached = JSON_STRINGIFY.with_borrow(|c| match c {
-        Some((e, r)) if *e == env.raw() => r.get(env).ok(),
-        _ => None,
-    });
-    let stringify = match cached {
-        Some(f) => f,
-        None => {
-            let global = env.get_global().map_err(failed)?;
-            let json_object = raw::property(env, global.raw(), "JSON").map_err(failed)?;
-            let f = raw::property(env, json_object, "stringify").map_err(failed)?;
-            JSON_STRINGIFY.set(Some((env.raw(), JsRef::new(env, f).map_err(failed)?)));
-            f
-        }
-    };
+    let stringify = raw::json_function(env, &JSON_STRINGIFY, "stringify").map_err(failed)?;
     let text =
         raw::call(env, raw::undefined(env), stringify, &[value.raw()]).map_err(|thrown| {
             thrown.map_or_else(

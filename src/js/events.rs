@@ -22,19 +22,7 @@ thread_local! {
 
 /// `JSON.parse(text)`, with the function looked up once per env.
 fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
-    let cached = JSON_PARSE.with_borrow(|c| match c {
-        Some((e, r)) if *e == env.raw() => r.get(env).ok(),
-        _ => None,
-    });
-    let parse = match cached {
-        Some(f) => f,
-        None => {
-            let json = raw::property(env, env.get_global()?.raw(), "JSON")?;
-            let f = raw::property(env, json, "parse")?;
-            JSON_PARSE.set(Some((env.raw(), JsRef::new(env, f)?)));
-            f
-        }
-    };
+    let parse = raw::json_function(env, &JSON_PARSE, "parse")?;
     let text = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), text)? };
     raw::call(env, raw::undefined(env), parse, &[text])
         .map_err(|_| Error::from_reason("JSON.parse failed on an event"))

@@ -27,6 +27,28 @@ impl JsRef {
     }
 }
 
+/// Per-thread cache of one global function and the env it belongs to.
+pub type FunctionCache = std::thread::LocalKey<std::cell::RefCell<Option<(sys::napi_env, JsRef)>>>;
+
+/// `JSON.<name>` (parse, stringify) of `env`, looked up once per env.
+pub fn json_function(
+    env: &Env,
+    cache: &'static FunctionCache,
+    name: &str,
+) -> Result<sys::napi_value> {
+    let cached = cache.with_borrow(|c| match c {
+        Some((e, r)) if *e == env.raw() => r.get(env).ok(),
+        _ => None,
+    });
+    if let Some(f) = cached {
+        return Ok(f);
+    }
+    let json = property(env, env.get_global()?.raw(), "JSON")?;
+    let f = property(env, json, name)?;
+    cache.set(Some((env.raw(), JsRef::new(env, f)?)));
+    Ok(f)
+}
+
 /// A promise whose outcome is decided later on the JS thread.
 pub struct Deferred(sys::napi_deferred);
 
