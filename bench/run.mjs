@@ -229,6 +229,39 @@ console.log(`${''.padEnd(44)} (tail read: ${tailSmall.toFixed(2)} ms on a 1 MiB 
 
 logDaemon.close()
 
+// The longest stall of the JS thread while one 8 MiB reply is received and
+// handed over, against JSON.parse of the same reply text in JS (what a plain
+// client must at least do).
+const BIG_REPLY = Number(process.env.BENCH_BIG_REPLY_BYTES ?? 8 * 1024 * 1024)
+const bigClient = await dial(socket)
+const { runtime_id: bigRuntime } = await bigClient.spawn({ prompt: `bytes ${BIG_REPLY}` })
+while ((await bigClient.status(bigRuntime)).phase !== 'done') await new Promise((r) => setTimeout(r, 20))
+async function longestStall(work) {
+  let longest = 0
+  let last = performance.now()
+  let running = true
+  const tick = () => {
+    const now = performance.now()
+    longest = Math.max(longest, now - last)
+    last = now
+    if (running) setImmediate(tick)
+  }
+  setImmediate(tick)
+  await work()
+  running = false
+  await new Promise((r) => setImmediate(r))
+  return longest
+}
+const bigReply = await bigClient.call('result', { runtime_id: bigRuntime })
+if (bigReply.final_output.length !== BIG_REPLY) throw new Error('the big reply was cut')
+const addonStall = await longestStall(() => bigClient.call('result', { runtime_id: bigRuntime }))
+const bigText = JSON.stringify(bigReply)
+const parseStarted = performance.now()
+JSON.parse(bigText)
+const parseMs = performance.now() - parseStarted
+row(`longest JS-thread stall, ${(BIG_REPLY / 1024 ** 2).toFixed(0)} MiB reply`, addonStall, parseMs, 'ms', 'lower')
+bigClient.close()
+
 // Cold start: Supervisor.get() (readiness byte) against the original's wait
 // (sleep 100 ms, then dial until it answers), both starting avenor-sim.
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
