@@ -97,6 +97,26 @@ pub fn opt_bool(value: Option<Unknown>, what: &str) -> ArgResult<Option<bool>> {
     }
 }
 
+/// `value[name]` when `value` is an object, else absent (options objects).
+pub fn member<'env>(value: &Option<Unknown<'env>>, name: &str) -> Option<Unknown<'env>> {
+    let value = value.as_ref()?;
+    if value.get_type().ok()? != ValueType::Object {
+        return None;
+    }
+    let object: Object = unsafe { value.cast() }.ok()?;
+    object.get_named_property::<Unknown>(name).ok()
+}
+
+/// `opts.callTimeoutMs` of `dial` and `Supervisor.get`: a finite, non-negative
+/// number; anything else (absent, `null`, `NaN`, negative, not a number) means
+/// the default (README).
+pub fn call_timeout(opts: &Option<Unknown>) -> std::time::Duration {
+    match opt_number(member(opts, "callTimeoutMs"), "").ok().flatten() {
+        Some(ms) if ms.is_finite() && ms >= 0.0 => std::time::Duration::from_secs_f64(ms / 1000.0),
+        _ => crate::client::DEFAULT_CALL_TIMEOUT,
+    }
+}
+
 thread_local! {
     static JSON_STRINGIFY: RefCell<Option<(sys::napi_env, JsRef)>> = const { RefCell::new(None) };
 }

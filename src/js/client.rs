@@ -2,7 +2,6 @@
 //! (core-spec §3–§4). Every method is a thin call into `crate::client`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -11,7 +10,7 @@ use serde_json::Value;
 use super::args::{self, ArgResult};
 use super::events::EventIterator;
 use super::promise::{settle, settle_json, settle_void, Json};
-use crate::client::{methods, methods::Rpc, ControlClient, DEFAULT_CALL_TIMEOUT};
+use crate::client::{methods, methods::Rpc, ControlClient};
 
 // Declares the TS interface of `dial`'s options; `call_timeout` reads them
 // leniently from the raw object instead.
@@ -37,20 +36,6 @@ impl Drop for ClientHandle {
     }
 }
 
-/// `opts.callTimeoutMs`: a finite, non-negative number; anything else (absent,
-/// `null`, `NaN`, negative, not a number) falls back to the default (README).
-fn call_timeout(opts: Option<Unknown>) -> Duration {
-    let ms = opts
-        .filter(|o| o.get_type().ok() == Some(ValueType::Object))
-        .and_then(|o| unsafe { o.cast::<Object>() }.ok())
-        .and_then(|o| o.get_named_property::<Unknown>("callTimeoutMs").ok())
-        .and_then(|v| args::opt_number(Some(v), "").ok().flatten());
-    match ms {
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1000.0),
-        _ => DEFAULT_CALL_TIMEOUT,
-    }
-}
-
 /// Opens a connection to the daemon's control socket.
 #[napi(
     ts_args_type = "socketPath: string, opts?: DialOptions | undefined | null",
@@ -65,7 +50,7 @@ pub fn dial<'env>(
         Ok(p) => p,
         Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
     };
-    let timeout = call_timeout(opts);
+    let timeout = args::call_timeout(&opts);
     settle(
         env,
         async move { crate::client::dial(&socket_path, timeout).await },

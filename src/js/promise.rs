@@ -127,12 +127,3 @@ where
 {
     settle(env, fut, |_, _| Ok(Json(None)))
 }
-
-/// A promise rejected with `e`: a bad argument of a promise-returning export
-/// rejects like every other failure instead of throwing synchronously.
-pub fn rejected<'env>(
-    env: &'env Env,
-    e: crate::error::CoreError,
-) -> Result<PromiseRaw<'env, Json>> {
-    settle(env, async move { Err::<(), _>(e) }, |_, _| Ok(Json(None)))
-}

@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Duration;
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -15,7 +14,6 @@ use super::client::Client;
 use super::errors::to_napi_error;
 use super::exit_hooks;
 use super::promise::{settle, settle_json, Json};
-use crate::client::DEFAULT_CALL_TIMEOUT;
 use crate::supervisor::run_spawn::{spawn_run, SpawnMetadata};
 use crate::supervisor::{singleton, Supervisor as CoreSupervisor};
 use crate::tools::args::{args_of, new_run_id};
@@ -75,23 +73,6 @@ pub(crate) fn to_js<'env>(env: &'env Env, sup: Arc<CoreSupervisor>) -> Result<Ob
     Ok(object)
 }
 
-/// `object[name]` when `value` is an object (else absent).
-fn member<'env>(value: &Option<Unknown<'env>>, name: &str) -> Option<Unknown<'env>> {
-    let value = value.as_ref()?;
-    if value.get_type().ok()? != ValueType::Object {
-        return None;
-    }
-    let object: Object = unsafe { value.cast() }.ok()?;
-    object.get_named_property::<Unknown>(name).ok()
-}
-
-fn call_timeout(ms: Option<f64>) -> Duration {
-    match ms {
-        Some(ms) if ms.is_finite() && ms >= 0.0 => Duration::from_secs_f64(ms / 1000.0),
-        _ => DEFAULT_CALL_TIMEOUT,
-    }
-}
-
 #[napi]
 impl Supervisor {
     /// The singleton, starting (or replacing) the daemon when needed.
@@ -105,18 +86,16 @@ impl Supervisor {
     ) -> Result<PromiseRaw<'env, Object<'env>>> {
         exit_hooks::ensure_registered(env)?;
         super::process_env::sync(env)?;
-        let binary_path =
-            match args::opt_string(member(&opts, "binaryPath"), "Supervisor.get: binaryPath") {
-                Ok(p) => p,
-                Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
-            };
-        // Like dial's: anything but a finite, non-negative number means the default.
-        let timeout = args::opt_number(member(&opts, "callTimeoutMs"), "")
-            .ok()
-            .flatten();
+        let binary_path = match args::opt_string(
+            args::member(&opts, "binaryPath"),
+            "Supervisor.get: binaryPath",
+        ) {
+            Ok(p) => p,
+            Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
+        };
         let opts = singleton::GetOptions {
             binary_path: binary_path.map(Into::into),
-            call_timeout: call_timeout(timeout),
+            call_timeout: args::call_timeout(&opts),
         };
         settle(env, singleton::get(opts), to_js)
     }
@@ -167,7 +146,7 @@ impl Supervisor {
             let run_id = args::opt_string(run_id, "supervisor.spawn: runId")?;
             let field = |name: &str| {
                 args::opt_string(
-                    member(&metadata, name),
+                    args::member(&metadata, name),
                     &format!("supervisor.spawn: metadata.{name}"),
                 )
             };
@@ -206,7 +185,7 @@ impl Supervisor {
         env: &'env Env,
         opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let skip = member(&opts, "skipShutdown")
+        let skip = args::member(&opts, "skipShutdown")
             .and_then(|v| v.coerce_to_bool().ok())
             .unwrap_or(false);
         let sup = self.inner.clone();

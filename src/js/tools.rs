@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use serde_json::Map;
 
+use super::args;
 use super::exit_hooks;
 use super::json::json_of;
-use super::promise::{rejected, Json};
+use super::promise::Json;
 use super::tool_call::{run_tool as run, settle_tool};
 use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
 use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
@@ -145,7 +146,7 @@ pub fn result_tool<'env>(env: &'env Env, args: Option<Unknown>) -> Result<Promis
     let abort = Arc::new(AbortFlag::default());
     let plain = match result_args(env, args, &abort) {
         Ok(plain) => plain,
-        Err(e) => return rejected(env, crate::error::CoreError::plain(e.reason)),
+        Err(e) => return args::reject(env, args::ArgError::Message(e.reason)),
     };
     settle_tool(
         env,
