@@ -4,10 +4,11 @@
 // on a FIFO and on a 2 GiB sparse log (time and resident-memory growth), and how
 // fast an oversized request is refused. Prints one line per figure.
 import { execFileSync, spawn } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { pidsMentioning } from '../__test__/helpers/pids.mjs'
 import { eventsTool, resultTool, shutdownTool, spawnTool, statusTool } from '@dougbots/avenor-core'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -112,26 +113,13 @@ await shutdownTool({})
     child.kill('SIGKILL')
     await new Promise((r) => child.on('close', r))
     const deadline = Date.now() + 3000
-    let alive = daemonsFor(socket)
+    let alive = pidsMentioning(socket)
     while (alive.length > 0 && Date.now() < deadline) {
       await sleep(20)
-      alive = daemonsFor(socket)
+      alive = pidsMentioning(socket)
     }
     orphans += alive.length
     for (const pid of alive) process.kill(pid, 'SIGKILL')
   }
   report(`host SIGKILLed with its daemon running (x${HOST_KILLS})`, 'the daemon ends too (parent-death signal)', `${orphans} orphans after ${HOST_KILLS} kills`)
 }
-
-function daemonsFor(socket) {
-  const found = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(socket)) found.push(Number(entry))
-    } catch {}
-  }
-  return found
-}
-
-writeFileSync(join(home, '.done'), '')

@@ -225,9 +225,8 @@ fn rejected_with_thrown<'env>(
         object.set_named_property("cause", Raw(thrown))?;
         error.raw()
     };
-    let (deferred, promise) = super::raw::Deferred::new(env)?;
-    deferred.reject(env, reason);
-    Ok(PromiseRaw::new(env.raw(), promise))
+    super::args::reject(env, super::args::ArgError::Thrown(reason))
+        .map(|p| PromiseRaw::new(env.raw(), p.raw()))
 }
 
 fn rejected(env: &Env, e: Error) -> Result<Raw> {
