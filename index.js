@@ -12,6 +12,47 @@ try {
 }
 module.exports = require('./binding.js')
 
+// The async-iterator side of `client.events()`: when one iterator is the only
+// reader of its connection, the addon hands over everything queued as one
+// array (one JSON.parse), and next() answers from it here without crossing
+// into native code per event, which costs more than the event itself. The
+// iterator is still the addon's EventIterator (its prototype); return() and
+// throw() give the unused rest back to the connection's queue.
+const { Client } = module.exports
+const nativeEvents = Client.prototype.events
+Client.prototype.events = function events(opts) {
+  return batchedEvents(nativeEvents.call(this, opts))
+}
+
+function batchedEvents(native) {
+  let batch = null
+  let index = 0
+  const giveBackUnused = () => {
+    if (batch !== null) native.putBack(batch.length - index)
+    batch = null
+  }
+  const iterator = Object.create(native)
+  iterator.next = function next() {
+    if (batch !== null && index < batch.length) return Promise.resolve({ value: batch[index++], done: false })
+    batch = native.takeQueued()
+    index = 0
+    if (batch !== null) return Promise.resolve({ value: batch[index++], done: false })
+    return native.next()
+  }
+  iterator.return = function (value) {
+    giveBackUnused()
+    return native.return(value)
+  }
+  iterator.throw = function (error) {
+    giveBackUnused()
+    return native.throw(error)
+  }
+  iterator[Symbol.asyncIterator] = function () {
+    return this
+  }
+  return iterator
+}
+
 function missingBindingError(loadError) {
   const { version } = require('./package.json')
   const target = targetTriple()

@@ -119,14 +119,18 @@ describe('params cross as JSON.stringify sends them', () => {
 })
 
 describe('rejections carry the caller’s stack', () => {
+  // A client call's rejection names the functions awaiting it (in Node, V8's
+  // async stack, made when it rejects: capturing a stack per call costs more
+  // than the round trip; in Bun, the stack captured when the call started).
+  // A tool's rejection has the stack captured when the call started.
   it('a timeout, an RPC error and a tool error name the function that made the call', async () => {
     server = await MockServer.start((req) => (req.method === 'fails' ? { error: { code: -32000, message: 'nope', data: { x: 1 } } } : undefined))
     const client = await dial(server.path, { callTimeoutMs: 50 })
     async function waitsForNothing() {
-      return client.call('never')
+      return await client.call('never')
     }
     async function asksForAFailure() {
-      return client.call('fails')
+      return await client.call('fails')
     }
     async function asksAnUnknownSupervisor() {
       return statusTool({ runId: 'r', supervisorId: '/not/in/the/sockets/root.sock' })
@@ -141,6 +145,10 @@ describe('rejections carry the caller’s stack', () => {
     const tool: any = await asksAnUnknownSupervisor().catch((e) => e)
     expect(tool.stack).toContain('asksAnUnknownSupervisor')
     expect(tool.stack.split('\n')[0]).toBe(`Error: ${tool.message}`)
+    // Not awaited: the message and its header line are there all the same.
+    const unawaited: any = await new Promise((resolve) => client.call('fails').catch(resolve))
+    expect(unawaited.stack.split('\n')[0]).toBe('Error: rpc error [-32000]: nope')
+    expect(unawaited.rpcCode).toBe(-32000)
     client.close()
   })
 })

@@ -41,16 +41,21 @@ test('Bun loads the package by name and makes a real call', async (t) => {
 })
 
 for (const mode of ['close', 'leave-open']) {
-  test(`a process that dials, calls and ${mode === 'close' ? 'closes' : 'leaves an idle client open'} exits by itself (deadline 5 s)`, async (t) => {
-    const daemon = await startTinyDaemon()
-    try {
-      const r = await run(process.execPath, [fixture('exit-after-call.mjs'), daemon.socketPath, mode], 5_000)
-      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
-      t.like(JSON.parse(r.stdout), { mode, status: { phase: 'idle' } })
-    } finally {
-      await daemon.close()
-    }
-  })
+  for (const [runtime, cmd] of [
+    ['Node', process.execPath],
+    ['Bun', bun],
+  ]) {
+    test(`${runtime}: a process that dials, calls and ${mode === 'close' ? 'closes' : 'leaves an idle client open'} exits by itself (deadline 5 s)`, async (t) => {
+      const daemon = await startTinyDaemon()
+      try {
+        const r = await run(cmd, [fixture('exit-after-call.mjs'), daemon.socketPath, mode], 5_000)
+        t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+        t.like(JSON.parse(r.stdout), { mode, status: { phase: 'idle' } })
+      } finally {
+        await daemon.close()
+      }
+    })
+  }
 
   test(`the same from a worker thread (${mode}) exits by itself (deadline 5 s)`, async (t) => {
     const daemon = await startTinyDaemon()
@@ -95,6 +100,54 @@ for (const [runtime, cmd] of [
       const out = JSON.parse(r.stdout)
       t.like(out, { settled: 'resolved', status: { phase: 'idle' } })
       t.true(out.ms >= 750, `resolved after ${out.ms} ms`)
+    } finally {
+      await daemon.close()
+    }
+  })
+
+  test(`${runtime}: a waiting events() next() keeps the process alive until its event`, async (t) => {
+    const daemon = await startTinyDaemon({ eventAfterMs: 800 })
+    try {
+      const r = await run(cmd, [fixture('pending-next.mjs'), daemon.socketPath], 10_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      const out = JSON.parse(r.stdout)
+      t.like(out, { done: false, event: { event: 'agent.status', phase: 'working' } })
+      t.true(out.ms >= 750, `resolved after ${out.ms} ms`)
+    } finally {
+      await daemon.close()
+    }
+  })
+
+  test(`${runtime}: a client dropped without close() is closed once collected, and the process exits`, async (t) => {
+    const daemon = await startTinyDaemon()
+    try {
+      const args = runtime === 'Node' ? ['--expose-gc', fixture('abandoned-client.mjs')] : [fixture('abandoned-client.mjs')]
+      const ended = daemon.connectionsEnded(1)
+      const r = await run(cmd, [...args, daemon.socketPath], 10_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { status: { phase: 'idle' }, endedBeforeExit: 1 })
+      t.true((await ended) >= 1)
+    } finally {
+      await daemon.close()
+    }
+  })
+
+  test(`${runtime}: a client call's rejection points at its caller, and names an awaiting one`, async (t) => {
+    const daemon = await startTinyDaemon({ delayMs: 2000 })
+    try {
+      const r = await run(cmd, [fixture('rejection-stack.mjs'), daemon.socketPath], 10_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      // Node makes the frames when the call rejects (V8's async stack: the
+      // awaiting callers); Bun's are captured when the call starts, and Bun
+      // itself leaves out the named frame of a function that only returns it.
+      t.deepEqual(JSON.parse(r.stdout), {
+        message: 'read response: timeout',
+        header: 'Error: read response: timeout',
+        returnedNamesCaller: false,
+        returnedPointsHere: true,
+        awaitedNamesCaller: true,
+        awaitedPointsHere: true,
+      })
     } finally {
       await daemon.close()
     }

@@ -252,6 +252,35 @@ impl EventQueue {
         self.lock().pop()
     }
 
+    /// Takes every queued event at once (the lag notice made as by `try_take`).
+    pub fn take_all(&self) -> Vec<EventItem> {
+        let mut state = self.lock();
+        std::iter::from_fn(|| state.pop()).collect()
+    }
+
+    /// Puts events a reader took but did not use back at the front, in their
+    /// order, ahead of anything queued since (handing them to waiting readers
+    /// first, as `push` does).
+    pub fn put_back(&self, items: Vec<EventItem>) {
+        let mut state = self.lock();
+        for item in items.into_iter().rev() {
+            state.slots.push_front(Slot::Event {
+                item,
+                importance: None,
+            });
+        }
+        while !state.waiters.is_empty() {
+            let Some(item) = state.pop() else { break };
+            if let Some(back) = state.hand_to_waiter(item) {
+                state.slots.push_front(Slot::Event {
+                    item: back,
+                    importance: None,
+                });
+                break;
+            }
+        }
+    }
+
     /// Releases the waiting readers of one iterator (its `return()`).
     pub fn release(&self, iterator: u64) {
         let mut state = self.lock();
@@ -280,6 +309,11 @@ impl EventQueue {
         self.lock().ended
     }
 
+    /// As many events queued as the queue holds (a lag notice aside).
+    pub fn is_full(&self) -> bool {
+        self.lock().event_count() >= EVENT_QUEUE_CAPACITY
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.lock().event_count()
@@ -296,6 +330,31 @@ mod tests {
 
     fn take_value(q: &EventQueue) -> Option<Value> {
         q.try_take().map(|e| e.to_value())
+    }
+
+    #[test]
+    fn events_put_back_come_first_and_reach_a_waiting_reader() {
+        let q = EventQueue::default();
+        q.push(ev("a"));
+        q.push(ev("b"));
+        q.push(ev("c"));
+        let mut taken = q.take_all();
+        assert_eq!(taken.len(), 3);
+        q.push(ev("d"));
+        taken.remove(0);
+        q.put_back(taken);
+        assert_eq!(take_value(&q), Some(json!({"event": "b"})));
+        assert_eq!(take_value(&q), Some(json!({"event": "c"})));
+        assert_eq!(take_value(&q), Some(json!({"event": "d"})));
+        let Take::Wait(mut ticket) = q.take(7) else {
+            panic!("expected to wait")
+        };
+        q.put_back(vec![ev("e")]);
+        assert_eq!(
+            ticket.0.try_recv().unwrap().map(|e| e.to_value()),
+            Some(json!({"event": "e"}))
+        );
+        assert_eq!(q.len(), 0);
     }
 
     #[test]

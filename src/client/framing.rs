@@ -92,18 +92,42 @@ fn parse(raw: &RawValue) -> Value {
     serde_json::from_str(raw.get()).unwrap_or(Value::Null)
 }
 
+/// What one incoming line means, with the reply's `result` and the event's
+/// params left as JSON text borrowed from the line (the connection read on the
+/// host's event loop hands that text to `JSON.parse`).
+#[derive(Debug)]
+pub enum RawIncoming<'a> {
+    Reply {
+        id: u64,
+        outcome: Result<Option<&'a RawValue>, CoreError>,
+    },
+    Event(&'a RawValue),
+    Ignored,
+}
+
 /// Classifies one line (without its terminator).
 pub fn classify_line(line: &[u8]) -> Incoming {
     // Invalid UTF-8 becomes U+FFFD, as Node's line reader decodes it: a reply
     // with a bad byte inside a string still resolves its call.
     let text = String::from_utf8_lossy(line);
-    let text = text.as_ref();
+    match classify_text(&text) {
+        RawIncoming::Reply { id, outcome } => Incoming::Reply {
+            id,
+            outcome: outcome.map(|result| result.map(parse)),
+        },
+        RawIncoming::Event(params) => Incoming::Event(params.to_owned()),
+        RawIncoming::Ignored => Incoming::Ignored,
+    }
+}
+
+/// Classifies one line already decoded as text.
+pub fn classify_text(text: &str) -> RawIncoming<'_> {
     // serde would also read a struct from a JSON array; only objects are messages.
     if !text.trim_start().starts_with('{') {
-        return Incoming::Ignored;
+        return RawIncoming::Ignored;
     }
     let Ok(msg) = serde_json::from_str::<Envelope>(text) else {
-        return Incoming::Ignored;
+        return RawIncoming::Ignored;
     };
     let id = msg.id.map(parse).filter(|id| !id.is_null());
     match id {
@@ -111,25 +135,30 @@ pub fn classify_line(line: &[u8]) -> Incoming {
             // The original matched replies by `Number(id)`.
             let n = to_number(&id);
             if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
-                return Incoming::Ignored;
+                return RawIncoming::Ignored;
             }
             let outcome = match msg.error.map(parse) {
                 Some(err) if is_truthy(&err) => Err(rpc_error(err)),
-                _ => Ok(msg.result.map(parse)),
+                _ => Ok(msg.result),
             };
-            Incoming::Reply {
+            RawIncoming::Reply {
                 id: n as u64,
                 outcome,
             }
         }
         None => {
-            let is_event = msg.method.map(parse).as_ref().and_then(Value::as_str) == Some("event");
+            // The daemon writes "event" plainly; any other spelling is parsed.
+            let is_event = match msg.method {
+                Some(m) if m.get() == "\"event\"" => true,
+                Some(m) => parse(m).as_str() == Some("event"),
+                None => false,
+            };
             match msg.params {
                 // A truthy non-object params has nothing to copy: ignored.
                 Some(params) if is_event && params.get().starts_with('{') => {
-                    Incoming::Event(params.to_owned())
+                    RawIncoming::Event(params)
                 }
-                _ => Incoming::Ignored,
+                _ => RawIncoming::Ignored,
             }
         }
     }

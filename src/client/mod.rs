@@ -1,9 +1,12 @@
 //! The control-socket client: one Unix-socket connection, request ids, reply
 //! routing, the event queue and the connection's subscription.
 
+mod direct_write;
+pub mod driven;
 mod event_queue;
 mod event_stream;
 mod framing;
+mod line_splitter;
 pub mod methods;
 mod os_error;
 mod routing;
@@ -21,15 +24,17 @@ use tokio::net::unix::OwnedReadHalf;
 use tokio::net::UnixStream;
 
 use crate::error::{CoreError, CoreResult};
-pub use event_queue::{EventItem, Take, EVENT_QUEUE_CAPACITY};
+pub use event_queue::{EventItem, Take, WaitTicket, EVENT_QUEUE_CAPACITY};
 pub use event_stream::{EventStream, NextStep};
 use framing::{encode_request, oversized_request, MAX_REQUEST_LINE};
 use routing::PendingCalls;
-pub use subscription::{normalize_history, ALREADY_SUBSCRIBED};
+pub use subscription::{normalize_history, SubscribeStep, ALREADY_SUBSCRIBED};
 // Public for the fuzz targets (fuzz/) only: the line reader and classifier.
 #[doc(hidden)]
 pub use framing::{classify_line, read_line, Incoming};
-use subscription::{SubscribeStep, Subscription};
+#[doc(hidden)]
+pub use line_splitter::LineSplitter;
+use subscription::Subscription;
 
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_millis(30_000);
 pub const CLOSED: &str = "control socket is closed";
@@ -71,18 +76,8 @@ fn write_failed_error(e: &std::io::Error) -> CoreError {
 
 /// Connects to `socket_path`; no retry and no connect timeout of its own.
 pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<ControlClient> {
-    let stream = UnixStream::connect(socket_path).await.map_err(|e| {
-        CoreError::plain(format!(
-            "dial control socket: {}",
-            os_error::describe(&e, "connect", Some(socket_path))
-        ))
-    })?;
-    let shutdown_fd = dup_fd(&stream).map_err(|e| {
-        CoreError::plain(format!(
-            "dial control socket: {}",
-            os_error::describe(&e, "dup", None)
-        ))
-    })?;
+    let stream = connect(socket_path).await?;
+    let shutdown_fd = duplicate(&stream)?;
     let (read_half, write_half) = stream.into_split();
     let shared = Arc::new_cyclic(|weak: &std::sync::Weak<Shared>| {
         let weak = weak.clone();
@@ -109,6 +104,26 @@ pub async fn dial(socket_path: &str, call_timeout: Duration) -> CoreResult<Contr
     });
     tokio::spawn(read_loop(shared.clone(), read_half));
     Ok(ControlClient { shared })
+}
+
+/// The connection to the control socket at `socket_path`.
+pub async fn connect(socket_path: &str) -> CoreResult<UnixStream> {
+    UnixStream::connect(socket_path).await.map_err(|e| {
+        CoreError::plain(format!(
+            "dial control socket: {}",
+            os_error::describe(&e, "connect", Some(socket_path))
+        ))
+    })
+}
+
+/// A second descriptor of the same connection (close-on-exec).
+pub fn duplicate(stream: &UnixStream) -> CoreResult<OwnedFd> {
+    dup_fd(stream).map_err(|e| {
+        CoreError::plain(format!(
+            "dial control socket: {}",
+            os_error::describe(&e, "dup", None)
+        ))
+    })
 }
 
 fn dup_fd(stream: &UnixStream) -> std::io::Result<OwnedFd> {

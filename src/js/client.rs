@@ -1,6 +1,7 @@
 //! JS surface of the control-socket client: `dial()` and the `Client` class
 //! (core-spec §3–§4). Every method is a thin call into `crate::client`.
 
+use std::rc::Rc;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -8,7 +9,9 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::args::{self, ArgResult};
-use super::events::EventIterator;
+use super::events::{EventIterator, EventSource};
+use super::host_socket;
+use super::loop_client::{self, LoopClient, LoopOwner, Then};
 use super::promise::{settle, settle_json, settle_void, Json};
 use crate::client::{methods, methods::Rpc, ControlClient};
 
@@ -51,6 +54,15 @@ pub fn dial<'env>(
         Err(e) => return args::reject(env, e).map(|p| PromiseRaw::new(env.raw(), p.raw())),
     };
     let timeout = args::call_timeout(&opts);
+    // The host's own loop reads the connection where the runtime lets the
+    // addon open a socket object (Node >= 20.16, Bun); elsewhere Tokio does.
+    if host_socket::supported(env) {
+        return settle(
+            env,
+            async move { loop_client::prepare(&socket_path, timeout).await },
+            |env, prepared| Ok(Client::on_host_loop(LoopClient::start(env, prepared)?)),
+        );
+    }
     settle(
         env,
         async move { crate::client::dial(&socket_path, timeout).await },
@@ -61,48 +73,85 @@ pub fn dial<'env>(
 /// A connection to the avenor daemon, as returned by `dial()`.
 #[napi]
 pub struct Client {
-    handle: Arc<ClientHandle>,
+    backend: Backend,
+}
+
+/// Who reads the connection.
+enum Backend {
+    /// The host's event loop (a `dial()`ed connection).
+    HostLoop(Rc<LoopOwner>),
+    /// Tokio (the supervisor's connection, or where the host cannot).
+    Tokio(Arc<ClientHandle>),
 }
 
 impl Client {
-    /// A client JS owns (closed when collected).
+    /// A client JS owns (closed when collected), read by Tokio.
     pub(crate) fn owned(client: ControlClient) -> Self {
         Client {
-            handle: Arc::new(ClientHandle {
+            backend: Backend::Tokio(Arc::new(ClientHandle {
                 client,
                 close_on_drop: true,
-            }),
+            })),
         }
     }
 
     /// A view of a connection someone else owns (the supervisor's).
     pub(crate) fn borrowed(client: ControlClient) -> Self {
         Client {
-            handle: Arc::new(ClientHandle {
+            backend: Backend::Tokio(Arc::new(ClientHandle {
                 client,
                 close_on_drop: false,
-            }),
+            })),
         }
     }
 
-    fn control(&self) -> ControlClient {
-        self.handle.client.clone()
+    fn on_host_loop(client: Rc<LoopClient>) -> Self {
+        Client {
+            backend: Backend::HostLoop(Rc::new(LoopOwner(client))),
+        }
     }
 
     // The request is sent (or queued in call order) here, on the calling
     // thread, so typed methods reach the socket in the order JS called them.
     // Arguments that did not convert reject instead.
-    fn send<'env>(&self, env: &'env Env, rpc: ArgResult<Rpc>) -> Result<PromiseRaw<'env, Json>> {
-        match rpc {
-            Ok(rpc) => {
-                let started = self
-                    .handle
-                    .client
-                    .start_call(rpc.method, rpc.params.as_ref());
-                settle_json(env, async move { started?.finish().await })
+    fn send_then<'env>(
+        &self,
+        env: &'env Env,
+        rpc: ArgResult<Rpc>,
+        then: Then,
+    ) -> Result<PromiseRaw<'env, Json>> {
+        let rpc = match rpc {
+            Ok(rpc) => rpc,
+            Err(e) => return args::reject(env, e),
+        };
+        match &self.backend {
+            Backend::HostLoop(owner) => owner.call(env, rpc.method, rpc.params.as_ref(), then),
+            Backend::Tokio(handle) => {
+                let started = handle.client.start_call(rpc.method, rpc.params.as_ref());
+                // A call in flight keeps its connection open even when JS has
+                // dropped the `Client`: its promise is still awaited.
+                let keep = handle.clone();
+                match then {
+                    Then::Void => settle_void(env, async move {
+                        let _keep = keep;
+                        started?.finish().await
+                    }),
+                    Then::Peers => settle_json(env, async move {
+                        let _keep = keep;
+                        let result = started?.finish().await?;
+                        Ok(Some(methods::peers_of(result)))
+                    }),
+                    _ => settle_json(env, async move {
+                        let _keep = keep;
+                        started?.finish().await
+                    }),
+                }
             }
-            Err(e) => args::reject(env, e),
         }
+    }
+
+    fn send<'env>(&self, env: &'env Env, rpc: ArgResult<Rpc>) -> Result<PromiseRaw<'env, Json>> {
+        self.send_then(env, rpc, Then::Json)
     }
 
     fn send_void<'env>(
@@ -110,16 +159,7 @@ impl Client {
         env: &'env Env,
         rpc: ArgResult<Rpc>,
     ) -> Result<PromiseRaw<'env, Json>> {
-        match rpc {
-            Ok(rpc) => {
-                let started = self
-                    .handle
-                    .client
-                    .start_call(rpc.method, rpc.params.as_ref());
-                settle_void(env, async move { started?.finish().await })
-            }
-            Err(e) => args::reject(env, e),
-        }
+        self.send_then(env, rpc, Then::Void)
     }
 }
 
@@ -153,12 +193,19 @@ impl Client {
             let params = args::json(env, params)?;
             Ok((method, params))
         })();
-        match rpc {
-            Ok((method, params)) => {
-                let started = self.handle.client.start_call(&method, params.as_ref());
-                settle_json(env, async move { started?.finish().await })
+        match (rpc, &self.backend) {
+            (Ok((method, params)), Backend::HostLoop(owner)) => {
+                owner.call(env, &method, params.as_ref(), Then::Json)
             }
-            Err(e) => args::reject(env, e),
+            (Ok((method, params)), Backend::Tokio(handle)) => {
+                let started = handle.client.start_call(&method, params.as_ref());
+                let keep = handle.clone();
+                settle_json(env, async move {
+                    let _keep = keep;
+                    started?.finish().await
+                })
+            }
+            (Err(e), _) => args::reject(env, e),
         }
     }
 
@@ -329,8 +376,16 @@ impl Client {
             Ok(o) => o,
             Err(e) => return args::reject(env, e),
         };
-        let client = self.control();
-        settle_void(env, async move { client.subscribe(opts.as_ref()).await })
+        match &self.backend {
+            Backend::HostLoop(owner) => owner.subscribe(env, opts.as_ref()),
+            Backend::Tokio(handle) => {
+                let handle = handle.clone();
+                settle_void(
+                    env,
+                    async move { handle.client.subscribe(opts.as_ref()).await },
+                )
+            }
+        }
     }
 
     /// An async iterator (and iterable) over this connection's events.
@@ -343,7 +398,14 @@ impl Client {
         env: &'env Env,
         opts: Option<Value>,
     ) -> Result<ClassInstance<'env, EventIterator>> {
-        EventIterator::create(env, self.handle.clone(), opts)
+        let source = match &self.backend {
+            Backend::HostLoop(owner) => EventSource::HostLoop(owner.events(opts)),
+            Backend::Tokio(handle) => EventSource::Tokio {
+                stream: Arc::new(handle.client.events(opts)),
+                client: handle.clone(),
+            },
+        };
+        EventIterator::create(env, source)
     }
 
     #[napi(ts_args_type = "workflowId: string", ts_return_type = "Promise<any>")]
@@ -587,15 +649,7 @@ impl Client {
 
     #[napi(ts_return_type = "Promise<any[]>")]
     pub fn broker_peers<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, Json>> {
-        let rpc = methods::broker_peers();
-        let started = self
-            .handle
-            .client
-            .start_call(rpc.method, rpc.params.as_ref());
-        settle_json(env, async move {
-            let result = started?.finish().await?;
-            Ok(Some(methods::peers_of(result)))
-        })
+        self.send_then(env, Ok(methods::broker_peers()), Then::Peers)
     }
 
     #[napi(ts_args_type = "messageId: string", ts_return_type = "Promise<void>")]
@@ -637,12 +691,18 @@ impl Client {
     /// True after `close()`, or once the socket was closed or failed.
     #[napi]
     pub fn is_closed(&self) -> bool {
-        self.handle.client.is_closed()
+        match &self.backend {
+            Backend::HostLoop(owner) => owner.is_closed(),
+            Backend::Tokio(handle) => handle.client.is_closed(),
+        }
     }
 
     /// Closes the connection; idempotent, never throws.
     #[napi]
-    pub fn close(&self) {
-        self.handle.client.close();
+    pub fn close(&self, env: &Env) {
+        match &self.backend {
+            Backend::HostLoop(owner) => owner.close(env),
+            Backend::Tokio(handle) => handle.client.close(),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! `[Symbol.asyncIterator]` returning itself (core-spec §4.3). `next` answers
 //! from the queue synchronously when it can, and crosses to Tokio only to wait.
 
-use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -11,22 +11,10 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::client::ClientHandle;
+use super::loop_client::LoopEvents;
 use super::promise::settle;
-use super::raw::{self, JsRef};
+use super::raw;
 use crate::client::{EventItem, EventStream, NextStep};
-
-thread_local! {
-    /// `JSON.parse` of the env last seen on this thread.
-    static JSON_PARSE: RefCell<Option<(sys::napi_env, JsRef)>> = const { RefCell::new(None) };
-}
-
-/// `JSON.parse(text)`, with the function looked up once per env.
-fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
-    let parse = raw::json_function(env, &JSON_PARSE, "parse")?;
-    let text = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), text)? };
-    raw::call(env, raw::undefined(env), parse, &[text])
-        .map_err(|_| Error::from_reason("JSON.parse failed on an event"))
-}
 
 /// `{ value, done }` for the async-iterator protocol.
 pub struct IterResult(Option<EventItem>);
@@ -36,7 +24,16 @@ impl ToNapiValue for IterResult {
         let env = Env::from_raw(env);
         let done = val.0.is_none();
         let value = match &val.0 {
-            Some(EventItem::Raw(text)) => json_parse(&env, text.get())?,
+            // One JSON.parse makes the whole result: fewer Node-API calls per
+            // event than building `{ value, done }` member by member.
+            Some(EventItem::Raw(text)) => {
+                let text = text.get();
+                let mut whole = String::with_capacity(text.len() + 24);
+                whole.push_str("{\"value\":");
+                whole.push_str(text);
+                whole.push_str(",\"done\":false}");
+                return raw::json_parse(&env, &whole);
+            }
             Some(EventItem::Built(v)) => unsafe {
                 <&Value as ToNapiValue>::to_napi_value(env.raw(), v)?
             },
@@ -55,6 +52,11 @@ impl ToNapiValue for IterResult {
     }
 }
 
+/// `{ value, done }` as a JS value (`done` when `item` is `None`).
+pub fn iter_result(env: &Env, item: Option<EventItem>) -> Result<sys::napi_value> {
+    unsafe { IterResult::to_napi_value(env.raw(), IterResult(item)) }
+}
+
 impl IterResult {
     fn of(item: Option<EventItem>) -> Self {
         IterResult(item)
@@ -63,23 +65,25 @@ impl IterResult {
 
 #[napi]
 pub struct EventIterator {
-    stream: Arc<EventStream>,
-    /// Keeps the connection open while the iterator is reachable from JS.
-    _client: Arc<ClientHandle>,
+    source: EventSource,
+}
+
+/// Where an iterator's events come from. Each holds its connection open while
+/// the iterator is reachable from JS.
+pub(crate) enum EventSource {
+    HostLoop(Rc<LoopEvents>),
+    Tokio {
+        stream: Arc<EventStream>,
+        client: Arc<ClientHandle>,
+    },
 }
 
 impl EventIterator {
     pub(crate) fn create<'env>(
         env: &'env Env,
-        client: Arc<ClientHandle>,
-        opts: Option<Value>,
+        source: EventSource,
     ) -> Result<ClassInstance<'env, EventIterator>> {
-        let stream = Arc::new(client.client.events(opts));
-        let instance = EventIterator {
-            stream,
-            _client: client,
-        }
-        .into_instance(env)?;
+        let instance = EventIterator { source }.into_instance(env)?;
         let mut object = instance.as_object(env);
         let symbol_ctor: Unknown = env.get_global()?.get_named_property("Symbol")?;
         let symbol_ctor = symbol_ctor.coerce_to_object()?;
@@ -95,15 +99,49 @@ impl EventIterator {
 impl EventIterator {
     #[napi(ts_return_type = "Promise<IteratorResult<AvenorEvent, undefined>>")]
     pub fn next<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, IterResult>> {
-        match self.stream.try_next() {
+        let stream = match &self.source {
+            EventSource::HostLoop(events) => {
+                return Ok(PromiseRaw::new(env.raw(), events.next(env)?));
+            }
+            EventSource::Tokio { stream, client } => (stream, client),
+        };
+        let (stream, client) = stream;
+        match stream.try_next() {
             NextStep::Item(event) => PromiseRaw::resolve(env, IterResult::of(Some(event))),
             NextStep::Done => PromiseRaw::resolve(env, IterResult::of(None)),
             NextStep::Wait => {
-                let stream = self.stream.clone();
-                settle(env, async move { stream.next().await }, |_, v| {
-                    Ok(IterResult::of(v))
-                })
+                let stream = stream.clone();
+                // A waiting next() keeps the connection open (see `Client`).
+                let keep = client.clone();
+                settle(
+                    env,
+                    async move {
+                        let _keep = keep;
+                        stream.next().await
+                    },
+                    |_, v| Ok(IterResult::of(v)),
+                )
             }
+        }
+    }
+
+    /// Internal to the package's JS entry (not typed): everything queued at
+    /// once, or `null` (see `LoopEvents::take_queued`).
+    #[napi(skip_typescript)]
+    pub fn take_queued(&self, env: &Env) -> Result<Unknown<'_>> {
+        let value = match &self.source {
+            EventSource::HostLoop(events) => events.take_queued(env)?,
+            EventSource::Tokio { .. } => raw::null(env),
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+    }
+
+    /// Internal to the package's JS entry (not typed): the last `left` events
+    /// of the last batch were not used and go back to the queue.
+    #[napi(skip_typescript)]
+    pub fn put_back(&self, env: &Env, left: u32) {
+        if let EventSource::HostLoop(events) = &self.source {
+            events.put_back(env, left as usize);
         }
     }
 
@@ -113,7 +151,7 @@ impl EventIterator {
         ts_return_type = "Promise<IteratorResult<AvenorEvent, undefined>>"
     )]
     pub fn stop<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, IterResult>> {
-        self.stream.stop();
+        self.stop_source(env);
         PromiseRaw::resolve(env, IterResult::of(None))
     }
 
@@ -127,7 +165,16 @@ impl EventIterator {
         env: &'env Env,
         error: Unknown<'env>,
     ) -> Result<PromiseRaw<'env, IterResult>> {
-        self.stream.stop();
+        self.stop_source(env);
         PromiseRaw::reject(env, error)
+    }
+}
+
+impl EventIterator {
+    fn stop_source(&self, env: &Env) {
+        match &self.source {
+            EventSource::HostLoop(events) => events.stop(env),
+            EventSource::Tokio { stream, .. } => stream.stop(),
+        }
     }
 }

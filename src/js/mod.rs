@@ -4,13 +4,16 @@
 
 pub mod args;
 pub mod broker;
+pub mod caller_origin;
 pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod events;
 pub mod exit_hooks;
+pub mod host_socket;
 pub mod install;
 pub mod json;
+pub mod loop_client;
 pub mod observe;
 pub mod observer;
 pub mod policy;

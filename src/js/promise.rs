@@ -42,10 +42,10 @@ where
 /// The JS stack of the call that started a native operation, captured on the
 /// JS thread when it starts (an Error made then), so that a rejection that
 /// comes later, from Rust, still says where it was called from.
-struct CallerStack(JsRef);
+pub(crate) struct CallerStack(JsRef);
 
 impl CallerStack {
-    fn capture(env: &Env) -> Result<Self> {
+    pub fn capture(env: &Env) -> Result<Self> {
         let mut error = ptr::null_mut();
         let mut empty = ptr::null_mut();
         check_status!(unsafe {
@@ -58,44 +58,49 @@ impl CallerStack {
     }
 
     /// Gives `error` the captured frames under its own `name: message` line.
-    fn lend(&self, env: &Env, error: sys::napi_value) {
-        let text = |v: sys::napi_value| -> Option<String> {
-            (raw::type_of(env, v) == sys::ValueType::napi_string)
-                .then(|| unsafe { String::from_napi_value(env.raw(), v) }.ok())
-                .flatten()
-        };
-        let Some(origin) = self.0.get(env).ok() else {
-            return;
-        };
-        let Some(frames) = raw::property(env, origin, "stack")
-            .ok()
-            .and_then(text)
-            .and_then(|s| s.split_once('\n').map(|(_, rest)| rest.to_string()))
-        else {
-            return;
-        };
-        let name = raw::property(env, error, "name")
-            .ok()
-            .and_then(text)
-            .unwrap_or_else(|| "Error".into());
-        let message = raw::property(env, error, "message")
-            .ok()
-            .and_then(text)
-            .unwrap_or_default();
-        let header = if message.is_empty() {
-            name
-        } else {
-            format!("{name}: {message}")
-        };
-        let stack = format!("{header}\n{frames}");
-        if let Ok(value) = unsafe { String::to_napi_value(env.raw(), stack) } {
-            let key = c"stack";
-            unsafe { sys::napi_set_named_property(env.raw(), error, key.as_ptr(), value) };
+    pub fn lend(&self, env: &Env, error: sys::napi_value) {
+        if let Ok(origin) = self.0.get(env) {
+            lend_frames(env, origin, error);
         }
     }
 
-    fn release(self, env: &Env) {
+    pub fn release(self, env: &Env) {
         self.0.release(env);
+    }
+}
+
+/// Gives `error` the frames of `origin`'s stack under its own `name: message`
+/// line; leaves it alone when `origin` has no frames.
+pub(crate) fn lend_frames(env: &Env, origin: sys::napi_value, error: sys::napi_value) {
+    let text = |v: sys::napi_value| -> Option<String> {
+        (raw::type_of(env, v) == sys::ValueType::napi_string)
+            .then(|| unsafe { String::from_napi_value(env.raw(), v) }.ok())
+            .flatten()
+    };
+    let Some(frames) = raw::property(env, origin, "stack")
+        .ok()
+        .and_then(text)
+        .and_then(|s| s.split_once('\n').map(|(_, rest)| rest.to_string()))
+    else {
+        return;
+    };
+    let name = raw::property(env, error, "name")
+        .ok()
+        .and_then(text)
+        .unwrap_or_else(|| "Error".into());
+    let message = raw::property(env, error, "message")
+        .ok()
+        .and_then(text)
+        .unwrap_or_default();
+    let header = if message.is_empty() {
+        name
+    } else {
+        format!("{name}: {message}")
+    };
+    let stack = format!("{header}\n{frames}");
+    if let Ok(value) = unsafe { String::to_napi_value(env.raw(), stack) } {
+        let key = c"stack";
+        unsafe { sys::napi_set_named_property(env.raw(), error, key.as_ptr(), value) };
     }
 }
 

@@ -49,6 +49,21 @@ pub fn json_function(
     Ok(f)
 }
 
+thread_local! {
+    /// `JSON.parse` of the env last seen on this thread.
+    static JSON_PARSE: std::cell::RefCell<Option<(sys::napi_env, JsRef)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// `JSON.parse(text)` (replies and events cross as text: one V8 parse is
+/// quicker than building the value member by member through Node-API).
+pub fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
+    let parse = json_function(env, &JSON_PARSE, "parse")?;
+    let text = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), text)? };
+    call(env, undefined(env), parse, &[text])
+        .map_err(|_| Error::from_reason("JSON.parse failed on a daemon message"))
+}
+
 /// A promise whose outcome is decided later on the JS thread.
 pub struct Deferred(sys::napi_deferred);
 
@@ -153,4 +168,42 @@ pub fn call_method(
         return Ok(None);
     }
     call(env, object, f, args).map(Some)
+}
+
+/// `new ctor(...args)`; a thrown exception is cleared and returned, as by `call`.
+pub fn construct(
+    env: &Env,
+    ctor: sys::napi_value,
+    args: &[sys::napi_value],
+) -> std::result::Result<sys::napi_value, Option<sys::napi_value>> {
+    let mut out = ptr::null_mut();
+    let status =
+        unsafe { sys::napi_new_instance(env.raw(), ctor, args.len(), args.as_ptr(), &mut out) };
+    if status == sys::Status::napi_ok {
+        return Ok(out);
+    }
+    let mut pending = false;
+    unsafe { sys::napi_is_exception_pending(env.raw(), &mut pending) };
+    if pending {
+        let mut exception = ptr::null_mut();
+        unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
+        return Err(Some(exception));
+    }
+    Err(None)
+}
+
+/// The bytes of a Buffer (or other Uint8Array) without copying them; valid
+/// while `value` is, which is the current callback.
+pub fn byte_view<'a>(env: &Env, value: sys::napi_value) -> Option<&'a [u8]> {
+    let mut data = ptr::null_mut();
+    let mut len = 0usize;
+    let status = unsafe { sys::napi_get_buffer_info(env.raw(), value, &mut data, &mut len) };
+    if status != sys::Status::napi_ok {
+        return None;
+    }
+    if len == 0 {
+        return Some(&[]);
+    }
+    // SAFETY: napi_get_buffer_info gave the Buffer's backing store and length.
+    Some(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
 }

@@ -1,0 +1,158 @@
+//! The host runtime's own socket object (`node:net`) over a connection's
+//! descriptor, so the connection is read by the host's event loop: its
+//! `data`, `end`, `error` and `close` events call native listeners directly.
+//! Node wraps a descriptor with `new net.Socket({ fd })`; Bun's `net.Socket`
+//! constructor ignores `fd` there, so Bun uses `net.connect({ fd })`.
+
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+
+use super::raw::{self, JsRef};
+
+/// Called with each chunk the socket reads.
+pub type OnData = Box<dyn Fn(&Env, &[u8])>;
+/// Called when the read side ended; `Some(message)` when it failed.
+pub type OnEnded = Box<dyn Fn(&Env, Option<String>)>;
+
+/// The listeners a socket reports to. They run on the JS thread.
+pub struct Listeners {
+    pub data: OnData,
+    pub ended: OnEnded,
+}
+
+pub struct HostSocket {
+    socket: JsRef,
+    referenced: std::cell::Cell<bool>,
+}
+
+/// Whether this runtime can read a descriptor on its own loop.
+pub fn supported(env: &Env) -> bool {
+    builtin_module(env, "node:net").is_ok()
+}
+
+fn builtin_module(env: &Env, name: &str) -> Result<sys::napi_value> {
+    let process = raw::property(env, env.get_global()?.raw(), "process")?;
+    let name = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), name)? };
+    match raw::call_method(env, process, "getBuiltinModule", &[name]) {
+        Ok(Some(module)) if raw::type_of(env, module) == sys::ValueType::napi_object => Ok(module),
+        _ => Err(Error::from_reason(
+            "process.getBuiltinModule is not available",
+        )),
+    }
+}
+
+fn thrown_message(env: &Env, thrown: Option<sys::napi_value>) -> String {
+    thrown
+        .and_then(|v| raw::property(env, v, "message").ok())
+        .and_then(|m| unsafe { String::from_napi_value(env.raw(), m) }.ok())
+        .unwrap_or_else(|| "the host could not open the socket".into())
+}
+
+impl HostSocket {
+    /// Hands `fd` to a new host socket (which owns and closes it from then on),
+    /// unreferenced: an idle connection does not keep the process alive.
+    pub fn open(env: &Env, fd: OwnedFd, listeners: Listeners) -> Result<HostSocket> {
+        let net = builtin_module(env, "node:net")?;
+        let mut options = Object::new(env)?;
+        options.set_named_property("fd", fd.as_raw_fd())?;
+        let is_bun = raw::property(env, env.get_global()?.raw(), "Bun")
+            .map(|b| raw::type_of(env, b) != sys::ValueType::napi_undefined)
+            .unwrap_or(false);
+        let created = if is_bun {
+            raw::call_method(env, net, "connect", &[options.raw()])
+                .map(|s| s.unwrap_or(raw::undefined(env)))
+        } else {
+            // Read only: the addon writes to its own duplicate of the socket.
+            options.set_named_property("readable", true)?;
+            options.set_named_property("writable", false)?;
+            let ctor = raw::property(env, net, "Socket")?;
+            raw::construct(env, ctor, &[options.raw()])
+        };
+        let socket = match created {
+            Ok(s) if raw::type_of(env, s) == sys::ValueType::napi_object => s,
+            Ok(_) => return Err(Error::from_reason("the host could not open the socket")),
+            // `fd` is still ours here and is closed when dropped.
+            Err(thrown) => return Err(Error::from_reason(thrown_message(env, thrown))),
+        };
+        // From here the socket owns the descriptor.
+        let _ = fd.into_raw_fd();
+        let host = HostSocket {
+            socket: JsRef::new(env, socket)?,
+            referenced: std::cell::Cell::new(true),
+        };
+        host.listen(env, socket, listeners)?;
+        host.set_referenced(env, false);
+        Ok(host)
+    }
+
+    fn listen(&self, env: &Env, socket: sys::napi_value, listeners: Listeners) -> Result<()> {
+        let Listeners { data, ended } = listeners;
+        let ended = std::rc::Rc::new(ended);
+        let on_data: Function<(), ()> = env.create_function_from_closure("onData", move |ctx| {
+            let chunk = ctx.get::<Unknown>(0)?;
+            if let Some(bytes) = raw::byte_view(ctx.env, chunk.raw()) {
+                data(ctx.env, bytes);
+            }
+            Ok(())
+        })?;
+        let on_end: Function<(), ()> = {
+            let ended = ended.clone();
+            env.create_function_from_closure("onEnd", move |ctx| {
+                ended(ctx.env, None);
+                Ok(())
+            })?
+        };
+        let on_error: Function<(), ()> = {
+            let ended = ended.clone();
+            env.create_function_from_closure("onError", move |ctx| {
+                let error = ctx.get::<Unknown>(0)?;
+                ended(ctx.env, Some(thrown_message(ctx.env, Some(error.raw()))));
+                Ok(())
+            })?
+        };
+        let on_close: Function<(), ()> =
+            env.create_function_from_closure("onClose", move |ctx| {
+                ended(ctx.env, None);
+                Ok(())
+            })?;
+        for (event, listener) in [
+            ("data", on_data.raw()),
+            ("end", on_end.raw()),
+            ("error", on_error.raw()),
+            ("close", on_close.raw()),
+        ] {
+            let name = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), event)? };
+            raw::call_method(env, socket, "on", &[name, listener])
+                .map_err(|_| Error::from_reason("the host socket refused a listener"))?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the process alive (or not) for this socket; a call only when it changes.
+    pub fn set_referenced(&self, env: &Env, referenced: bool) {
+        if self.referenced.replace(referenced) == referenced {
+            return;
+        }
+        if let Ok(socket) = self.socket.get(env) {
+            let _ = raw::call_method(env, socket, if referenced { "ref" } else { "unref" }, &[]);
+        }
+    }
+
+    /// Stops (or restarts) reading; what was read stays delivered.
+    pub fn set_paused(&self, env: &Env, paused: bool) {
+        if let Ok(socket) = self.socket.get(env) {
+            let _ = raw::call_method(env, socket, if paused { "pause" } else { "resume" }, &[]);
+        }
+    }
+
+    /// Destroys the host socket (closing its descriptor) and lets it go.
+    pub fn destroy(self, env: &Env) {
+        self.set_referenced(env, false);
+        if let Ok(socket) = self.socket.get(env) {
+            let _ = raw::call_method(env, socket, "destroy", &[]);
+        }
+        self.socket.release(env);
+    }
+}

@@ -1,0 +1,643 @@
+//! A `dial()`ed connection read on the host's own event loop: the host socket
+//! (`host_socket`) hands each read to the driven connection core
+//! (`client::driven`), which routes replies and queues events synchronously,
+//! and the waiting promises are settled in that same callback. One wake of the
+//! JS thread per socket read, no thread hop, and a reply crosses as JSON text
+//! for `JSON.parse`. Requests are written on the calling thread, in call order.
+//! Everything here lives on the JS thread.
+
+use std::cell::{Cell, RefCell};
+use std::os::fd::OwnedFd;
+use std::rc::{Rc, Weak};
+use std::time::{Duration, Instant};
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+use serde_json::Value;
+
+use super::caller_origin::CallerOrigin;
+use super::errors::js_error;
+use super::events::iter_result;
+use super::host_socket::{HostSocket, Listeners};
+use super::raw::{self, Deferred, JsRef};
+use crate::client::driven::{DrivenConnection, RawReply};
+use crate::client::{methods, EventItem, SubscribeStep, Take, WaitTicket, CLOSED};
+use crate::error::{CoreError, CoreResult};
+
+/// What a settled call does with its reply.
+pub enum Then {
+    /// Resolves with the `result` (`undefined` when absent).
+    Json,
+    /// Resolves with `undefined`.
+    Void,
+    /// Resolves with the `sessions` of the result (brokerPeers).
+    Peers,
+    /// The subscribe an iterator's first `next()` sent: then takes an event.
+    Subscribed(Rc<LoopEvents>),
+}
+
+/// A promise waiting for its call's reply.
+pub struct Waiter {
+    deferred: Deferred,
+    origin: CallerOrigin,
+    then: Then,
+    /// A call in flight keeps its connection open even when JS has dropped
+    /// the `Client`: its promise is still awaited.
+    _keep: Rc<LoopOwner>,
+}
+
+/// An iterator's `next()` waiting for an event.
+struct EventWaiter {
+    ticket: WaitTicket,
+    deferred: Deferred,
+    events: Rc<LoopEvents>,
+}
+
+pub struct LoopClient {
+    conn: RefCell<DrivenConnection<Waiter>>,
+    socket: RefCell<Option<HostSocket>>,
+    event_waiters: RefCell<Vec<EventWaiter>>,
+    timer: RefCell<Option<JsRef>>,
+    /// The deadline the armed timer fires at.
+    timer_due: Cell<Option<Instant>>,
+    next_iterator_id: Cell<u64>,
+    /// Bytes read but not fed yet: the rest of a read that filled the event
+    /// queue, fed on the next turn of the loop (the socket is paused meanwhile).
+    backlog: RefCell<Vec<u8>>,
+    /// Whether a read that fills the event queue may wait a turn for readers.
+    /// Spent by each wait; given back when an iterator takes an event, so an
+    /// iterator nobody reads costs one turn at most, then events are shed.
+    reader_grace: Cell<bool>,
+    /// Iterators not yet finished; a batch is taken only by a sole reader.
+    live_iterators: Cell<usize>,
+    me: Weak<LoopClient>,
+}
+
+/// Holds a `LoopClient` for JS objects (the `Client`, its iterators). When the
+/// last is collected the connection is shut down, which needs no JS call: the
+/// host socket then sees the end and settles what still waits.
+pub struct LoopOwner(pub Rc<LoopClient>);
+
+impl Drop for LoopOwner {
+    fn drop(&mut self) {
+        self.0.conn.borrow().shut_down();
+    }
+}
+
+/// What `dial` prepared off the JS thread: the connection's write side, and a
+/// duplicate of its descriptor for the host socket to read.
+pub struct Prepared {
+    write_fd: OwnedFd,
+    read_fd: OwnedFd,
+    call_timeout: Duration,
+}
+
+/// Connects (on Tokio) and prepares a connection for the host's loop.
+pub async fn prepare(socket_path: &str, call_timeout: Duration) -> CoreResult<Prepared> {
+    let stream = crate::client::connect(socket_path).await?;
+    let read_fd = crate::client::duplicate(&stream)?;
+    // Off Tokio's poller: the addon writes, the host's loop reads.
+    let write_fd = stream
+        .into_std()
+        .map(OwnedFd::from)
+        .map_err(|e| CoreError::plain(format!("dial control socket: {e}")))?;
+    Ok(Prepared {
+        write_fd,
+        read_fd,
+        call_timeout,
+    })
+}
+
+impl LoopClient {
+    /// Puts a prepared connection on the host's loop (on the JS thread).
+    pub fn start(env: &Env, prepared: Prepared) -> Result<Rc<LoopClient>> {
+        let Prepared {
+            write_fd,
+            read_fd,
+            call_timeout,
+        } = prepared;
+        // A writer task, if ever needed, runs on the addon's runtime.
+        let conn = napi::bindgen_prelude::within_runtime_if_available(|| {
+            DrivenConnection::new(write_fd, call_timeout)
+        })
+        .map_err(|e| Error::from_reason(format!("dial control socket: {e}")))?;
+        let client = Rc::new_cyclic(|me| LoopClient {
+            conn: RefCell::new(conn),
+            socket: RefCell::new(None),
+            event_waiters: RefCell::new(Vec::new()),
+            timer: RefCell::new(None),
+            timer_due: Cell::new(None),
+            next_iterator_id: Cell::new(1),
+            backlog: RefCell::new(Vec::new()),
+            reader_grace: Cell::new(true),
+            live_iterators: Cell::new(0),
+            me: me.clone(),
+        });
+        // The listeners hold the client strongly: while the socket is open,
+        // replies must find their promises even if JS dropped the `Client`.
+        let on_data = client.clone();
+        let on_end = client.clone();
+        let socket = HostSocket::open(
+            env,
+            read_fd,
+            Listeners {
+                data: Box::new(move |env, bytes| on_data.received(env, bytes)),
+                ended: Box::new(move |env, error| on_end.ended(env, error)),
+            },
+        );
+        match socket {
+            Ok(socket) => {
+                *client.socket.borrow_mut() = Some(socket);
+                Ok(client)
+            }
+            Err(e) => {
+                client.conn.borrow_mut().close();
+                Err(e)
+            }
+        }
+    }
+
+    fn send(&self, env: &Env, method: &str, params: Option<&Value>, waiter: Waiter) {
+        let started = self.conn.borrow_mut().start_call(method, params, waiter);
+        match started {
+            Ok(()) => {
+                self.arm_timer(env);
+                self.update_reference(env);
+            }
+            Err((e, waiter)) => self.settle(env, waiter, Err(e)),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.conn.borrow().is_closed()
+    }
+
+    /// Closes at once; what waits settles now (idempotent).
+    pub fn close(&self, env: &Env) {
+        let failed = self.conn.borrow_mut().close();
+        self.settle_all(env, failed);
+        self.finish(env);
+    }
+
+    fn received(&self, env: &Env, bytes: &[u8]) {
+        if !self.backlog.borrow().is_empty() {
+            // Paused for the readers; what arrives meanwhile waits its turn.
+            self.backlog.borrow_mut().extend_from_slice(bytes);
+            return;
+        }
+        self.feed(env, bytes);
+    }
+
+    /// Feeds `bytes`. A read carries hundreds of events, more than the event
+    /// queue holds, and the reader runs only between reads: so when the queue
+    /// fills mid-read, the rest waits one turn of the loop (socket paused, the
+    /// daemon's own buffer absorbing) while the iterators drain the queue.
+    fn feed(&self, env: &Env, bytes: &[u8]) {
+        let grace = self.reader_grace.get();
+        let (replies, taken) = self.conn.borrow_mut().feed_until_full(bytes, grace);
+        self.settle_all(env, replies);
+        if taken < bytes.len() {
+            self.backlog.borrow_mut().extend_from_slice(&bytes[taken..]);
+            self.reader_grace.set(false);
+            self.wait_for_readers(env);
+        }
+        self.wake_event_waiters(env);
+        self.update_reference(env);
+    }
+
+    fn wait_for_readers(&self, env: &Env) {
+        if let Some(socket) = self.socket.borrow().as_ref() {
+            socket.set_paused(env, true);
+        }
+        let me = self.me.clone();
+        let scheduled = env
+            .create_function_from_closure("feedBacklog", move |ctx| {
+                if let Some(client) = me.upgrade() {
+                    client.feed_backlog(ctx.env);
+                }
+                Ok(())
+            })
+            .and_then(|f: Function<(), ()>| {
+                let global = env.get_global()?.raw();
+                raw::call_method(env, global, "setImmediate", &[f.raw()])
+                    .map_err(|_| Error::from_reason("setImmediate failed"))
+            });
+        if scheduled.is_err() {
+            // No way to wait: feed now, shedding events as the queue says.
+            self.reader_grace.set(false);
+            self.feed_backlog(env);
+        }
+    }
+
+    fn feed_backlog(&self, env: &Env) {
+        let bytes = std::mem::take(&mut *self.backlog.borrow_mut());
+        if bytes.is_empty() {
+            return;
+        }
+        self.feed(env, &bytes);
+        if self.backlog.borrow().is_empty() {
+            if let Some(socket) = self.socket.borrow().as_ref() {
+                socket.set_paused(env, false);
+            }
+        }
+    }
+
+    fn ended(&self, env: &Env, error: Option<String>) {
+        if self.socket.borrow().is_none() {
+            return;
+        }
+        // What was read before the end still counts, without waiting.
+        self.reader_grace.set(false);
+        let backlog = std::mem::take(&mut *self.backlog.borrow_mut());
+        let replies = self.conn.borrow_mut().feed(&backlog);
+        self.settle_all(env, replies);
+        let failed = self.conn.borrow_mut().end(error);
+        self.settle_all(env, failed);
+        self.finish(env);
+    }
+
+    /// After the end: iterators finish, the socket and timer are let go.
+    fn finish(&self, env: &Env) {
+        self.backlog.borrow_mut().clear();
+        self.wake_event_waiters(env);
+        if let Some(socket) = self.socket.borrow_mut().take() {
+            socket.destroy(env);
+        }
+        self.disarm_timer(env);
+    }
+
+    fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {
+        for (waiter, reply) in replies {
+            self.settle(env, waiter, reply);
+        }
+    }
+
+    fn settle(&self, env: &Env, waiter: Waiter, reply: RawReply) {
+        let Waiter {
+            deferred,
+            origin,
+            then,
+            ..
+        } = waiter;
+        let outcome = match (then, reply) {
+            (Then::Subscribed(events), Ok(_)) => {
+                origin.release(env);
+                return events.take_or_wait(env, deferred);
+            }
+            (Then::Subscribed(events), Err(e)) => {
+                events.finished.set(true);
+                Err(e)
+            }
+            (then, Ok(raw)) => Ok(self.result_value(env, then, raw)),
+            (_, Err(e)) => Err(e),
+        };
+        match outcome {
+            Ok(Ok(value)) => {
+                deferred.resolve(env, value);
+                origin.release(env);
+            }
+            Ok(Err(e)) => origin.reject(env, deferred, napi_error_value(env, e)),
+            Err(e) => {
+                let error = js_error(env, &e)
+                    .map(|error| error.raw())
+                    .unwrap_or_else(|e| napi_error_value(env, e));
+                origin.reject(env, deferred, error);
+            }
+        }
+    }
+
+    fn result_value(
+        &self,
+        env: &Env,
+        then: Then,
+        raw: Option<Box<serde_json::value::RawValue>>,
+    ) -> Result<sys::napi_value> {
+        match (then, raw) {
+            (Then::Json, Some(raw)) => raw::json_parse(env, raw.get()),
+            (Then::Peers, raw) => {
+                let result = raw.map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null));
+                unsafe { Value::to_napi_value(env.raw(), methods::peers_of(result)) }
+            }
+            _ => Ok(raw::undefined(env)),
+        }
+    }
+
+    /// Keeps the process alive exactly while a call or a `next()` waits.
+    fn update_reference(&self, env: &Env) {
+        let waiting = self.conn.borrow().in_flight() > 0 || !self.event_waiters.borrow().is_empty();
+        if let Some(socket) = self.socket.borrow().as_ref() {
+            socket.set_referenced(env, waiting);
+        }
+    }
+
+    /// One unreferenced timer per connection, for the oldest call's deadline
+    /// (all calls share the timeout, so the oldest is always next).
+    fn arm_timer(&self, env: &Env) {
+        if self.timer_due.get().is_some() {
+            return;
+        }
+        let Some(due) = self.conn.borrow().next_deadline() else {
+            return;
+        };
+        let delay = due.saturating_duration_since(Instant::now());
+        let me = self.me.clone();
+        let fired: Result<Function<(), ()>> =
+            env.create_function_from_closure("callTimeout", move |ctx| {
+                if let Some(client) = me.upgrade() {
+                    client.timer_fired(ctx.env);
+                }
+                Ok(())
+            });
+        let armed = fired.and_then(|f| {
+            let global = env.get_global()?.raw();
+            let set_timeout = raw::property(env, global, "setTimeout")?;
+            let ms = (delay.as_secs_f64() * 1000.0).ceil().max(1.0);
+            let ms = unsafe { f64::to_napi_value(env.raw(), ms)? };
+            let timer = raw::call(env, global, set_timeout, &[f.raw(), ms])
+                .map_err(|_| Error::from_reason("setTimeout failed"))?;
+            let _ = raw::call_method(env, timer, "unref", &[]);
+            JsRef::new(env, timer)
+        });
+        if let Ok(timer) = armed {
+            *self.timer.borrow_mut() = Some(timer);
+            self.timer_due.set(Some(due));
+        }
+    }
+
+    fn timer_fired(&self, env: &Env) {
+        self.timer_due.set(None);
+        if let Some(timer) = self.timer.borrow_mut().take() {
+            timer.release(env);
+        }
+        let expired = self.conn.borrow_mut().expire(Instant::now());
+        self.settle_all(env, expired);
+        self.arm_timer(env);
+        self.update_reference(env);
+    }
+
+    fn disarm_timer(&self, env: &Env) {
+        self.timer_due.set(None);
+        let Some(timer) = self.timer.borrow_mut().take() else {
+            return;
+        };
+        if let Ok(handle) = timer.get(env) {
+            if let Ok(global) = env.get_global() {
+                let _ = raw::call_method(env, global.raw(), "clearTimeout", &[handle]);
+            }
+        }
+        timer.release(env);
+    }
+
+    /// Settles the `next()` calls whose ticket got an event or the end.
+    fn wake_event_waiters(&self, env: &Env) {
+        if self.event_waiters.borrow().is_empty() {
+            return;
+        }
+        let waiters = std::mem::take(&mut *self.event_waiters.borrow_mut());
+        let mut still = Vec::new();
+        for mut waiter in waiters {
+            use tokio::sync::oneshot::error::TryRecvError;
+            match waiter.ticket.0.try_recv() {
+                Ok(Some(item)) => {
+                    self.reader_grace.set(true);
+                    resolve_item(env, waiter.deferred, Some(item))
+                }
+                Ok(None) | Err(TryRecvError::Closed) => {
+                    waiter.events.finished.set(true);
+                    waiter.events.uncount();
+                    resolve_item(env, waiter.deferred, None);
+                }
+                Err(TryRecvError::Empty) => still.push(waiter),
+            }
+        }
+        self.event_waiters.borrow_mut().extend(still);
+        self.update_reference(env);
+    }
+}
+
+impl LoopOwner {
+    /// Sends one request; the promise settles from the socket's callbacks.
+    pub fn call<'env>(
+        self: &Rc<Self>,
+        env: &'env Env,
+        method: &str,
+        params: Option<&Value>,
+        then: Then,
+    ) -> Result<PromiseRaw<'env, super::promise::Json>> {
+        let (deferred, promise, origin) = CallerOrigin::start(env)?;
+        let waiter = Waiter {
+            deferred,
+            origin,
+            then,
+            _keep: self.clone(),
+        };
+        self.0.send(env, method, params, waiter);
+        Ok(PromiseRaw::new(env.raw(), promise))
+    }
+
+    /// A new iterator over this connection's events (`client.events(opts)`).
+    pub fn events(self: &Rc<Self>, opts: Option<Value>) -> Rc<LoopEvents> {
+        let client = &self.0;
+        let id = client.next_iterator_id.get();
+        client.next_iterator_id.set(id + 1);
+        client.live_iterators.set(client.live_iterators.get() + 1);
+        Rc::new(LoopEvents {
+            owner: self.clone(),
+            id,
+            opts,
+            subscribe_started: Cell::new(false),
+            finished: Cell::new(false),
+            counted: Cell::new(true),
+            batch: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// `client.subscribe(opts)`: sends subscribe once per connection.
+    pub fn subscribe<'env>(
+        self: &Rc<Self>,
+        env: &'env Env,
+        opts: Option<&Value>,
+    ) -> Result<PromiseRaw<'env, super::promise::Json>> {
+        let step = self.0.conn.borrow_mut().subscribe_step(opts);
+        match step {
+            Ok(SubscribeStep::Send(params)) => {
+                let params = params.map(Value::Object);
+                self.call(env, "subscribe", params.as_ref(), Then::Void)
+            }
+            Ok(SubscribeStep::AlreadyDone) => PromiseRaw::resolve(env, super::promise::Json(None)),
+            Err(e) => Ok(PromiseRaw::new(env.raw(), rejected(env, &e)?)),
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+
+    pub fn close(&self, env: &Env) {
+        self.0.close(env)
+    }
+}
+
+fn napi_error_value(env: &Env, e: Error) -> sys::napi_value {
+    js_error(env, &CoreError::plain(e.reason.clone()))
+        .map(|v| v.raw())
+        .unwrap_or_else(|_| raw::undefined(env))
+}
+
+/// A promise already rejected with `e`, made on the calling thread (so the
+/// error has the caller's frames).
+fn rejected(env: &Env, e: &CoreError) -> Result<sys::napi_value> {
+    let (deferred, promise) = Deferred::new(env)?;
+    deferred.reject(env, js_error(env, e)?.raw());
+    Ok(promise)
+}
+
+fn resolve_item(env: &Env, deferred: Deferred, item: Option<EventItem>) {
+    match iter_result(env, item) {
+        Ok(value) => deferred.resolve(env, value),
+        Err(e) => deferred.reject(env, napi_error_value(env, e)),
+    }
+}
+
+/// One `events()` iterator of a loop connection: subscribes on its first
+/// `next()`, then takes events from the connection's queue, competing with
+/// the connection's other iterators (as `client::EventStream` does).
+pub struct LoopEvents {
+    /// Holds the connection open while the iterator is reachable or waits.
+    owner: Rc<LoopOwner>,
+    id: u64,
+    opts: Option<Value>,
+    subscribe_started: Cell<bool>,
+    finished: Cell<bool>,
+    /// Whether this iterator is counted in `live_iterators`.
+    counted: Cell<bool>,
+    /// The events last handed out by `take_queued`, for `put_back`.
+    batch: RefCell<Vec<EventItem>>,
+}
+
+impl Drop for LoopEvents {
+    fn drop(&mut self) {
+        self.uncount();
+    }
+}
+
+impl LoopEvents {
+    pub fn next(self: &Rc<Self>, env: &Env) -> Result<sys::napi_value> {
+        self.batch.borrow_mut().clear();
+        if !self.finished.get() && !self.subscribe_started.replace(true) {
+            let client = &self.owner.0;
+            if client.conn.borrow().close_called() {
+                self.finished.set(true);
+                return rejected(env, &CoreError::plain(CLOSED));
+            }
+            let step = client.conn.borrow_mut().subscribe_step(self.opts.as_ref());
+            match step {
+                Ok(SubscribeStep::Send(params)) => {
+                    let params = params.map(Value::Object);
+                    let (deferred, promise, origin) = CallerOrigin::start(env)?;
+                    let waiter = Waiter {
+                        deferred,
+                        origin,
+                        then: Then::Subscribed(self.clone()),
+                        _keep: self.owner.clone(),
+                    };
+                    client.send(env, "subscribe", params.as_ref(), waiter);
+                    return Ok(promise);
+                }
+                Ok(SubscribeStep::AlreadyDone) => {}
+                Err(e) => {
+                    self.finished.set(true);
+                    return rejected(env, &e);
+                }
+            }
+        }
+        let (deferred, promise) = Deferred::new(env)?;
+        self.take_or_wait(env, deferred);
+        Ok(promise)
+    }
+
+    fn take_or_wait(self: &Rc<Self>, env: &Env, deferred: Deferred) {
+        if self.finished.get() {
+            return resolve_item(env, deferred, None);
+        }
+        let taken = self.owner.0.conn.borrow().events().take(self.id);
+        match taken {
+            Take::Event(item) => {
+                self.owner.0.reader_grace.set(true);
+                resolve_item(env, deferred, Some(item))
+            }
+            Take::Ended => {
+                self.finished.set(true);
+                resolve_item(env, deferred, None);
+            }
+            Take::Wait(ticket) => {
+                self.owner.0.event_waiters.borrow_mut().push(EventWaiter {
+                    ticket,
+                    deferred,
+                    events: self.clone(),
+                });
+                self.owner.0.update_reference(env);
+            }
+        }
+    }
+
+    fn uncount(&self) {
+        if self.counted.replace(false) {
+            let live = &self.owner.0.live_iterators;
+            live.set(live.get().saturating_sub(1));
+        }
+    }
+
+    /// Everything queued, as one array made by one `JSON.parse`, for the JS
+    /// side of the iterator to hand out one by one without crossing to Rust
+    /// per event; `null` when the queue is empty, when this iterator has not
+    /// subscribed or is finished, or when other iterators compete for the
+    /// queue (then each event goes to whichever asks first, through `next`).
+    pub fn take_queued(&self, env: &Env) -> Result<sys::napi_value> {
+        self.batch.borrow_mut().clear();
+        let client = &self.owner.0;
+        if self.finished.get() || !self.subscribe_started.get() || client.live_iterators.get() != 1
+        {
+            return Ok(raw::null(env));
+        }
+        let items = client.conn.borrow().events().take_all();
+        if items.is_empty() {
+            return Ok(raw::null(env));
+        }
+        let mut text = String::with_capacity(items.len() * 256);
+        text.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            match item {
+                EventItem::Raw(raw) => text.push_str(raw.get()),
+                EventItem::Built(value) => text.push_str(&value.to_string()),
+            }
+        }
+        text.push(']');
+        let array = raw::json_parse(env, &text)?;
+        client.reader_grace.set(true);
+        *self.batch.borrow_mut() = items;
+        Ok(array)
+    }
+
+    /// The JS side stops with `left` events of the last batch unused: they go
+    /// back to the front of the queue, for the connection's next reader.
+    pub fn put_back(&self, env: &Env, left: usize) {
+        let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
+        let unused = batch.split_off(batch.len().saturating_sub(left));
+        if !unused.is_empty() {
+            self.owner.0.conn.borrow().events().put_back(unused);
+            self.owner.0.wake_event_waiters(env);
+        }
+    }
+
+    /// `return()`: stops; its waiting `next()` calls resolve as done.
+    pub fn stop(&self, env: &Env) {
+        self.uncount();
+        self.finished.set(true);
+        self.owner.0.conn.borrow().events().release(self.id);
+        self.owner.0.wake_event_waiters(env);
+    }
+}
