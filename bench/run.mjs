@@ -1,15 +1,17 @@
 // `npm run bench`: the addon against a plain-JS node:net client (bench/plain-client.mjs),
-// both talking to avenor-sim in this process's run, and eventsTool's tail read against
-// a whole-file scan of the same log. Prints each figure with its ratio. Runs under
-// Node and Bun (`bun bench/run.mjs`).
+// both talking to avenor-sim in this process's run, eventsTool's tail read against
+// a whole-file scan of the same log, statusTool against the plain RPCs and file reads
+// it stands for, and the resident memory of a host holding 100 runs. Prints each
+// figure with its ratio. Runs under Node and Bun (`bun bench/run.mjs`).
 import { spawn } from 'node:child_process'
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { Supervisor, dial, eventsTool, socketsRoot } from '@dougbots/avenor-core'
+import { Supervisor, dial, eventsTool, shutdownTool, socketsRoot, spawnTool, statusTool } from '@dougbots/avenor-core'
+import { pidsMentioning } from '../__test__/helpers/pids.mjs'
 import { plainDial } from './plain-client.mjs'
 
 const runtime = typeof Bun === 'undefined' ? `node ${process.version}` : `bun ${Bun.version}`
@@ -19,6 +21,9 @@ const SEQUENTIAL_CALLS = Number(process.env.BENCH_SEQUENTIAL_CALLS ?? 3000)
 const CONCURRENT_BATCHES = Number(process.env.BENCH_CONCURRENT_BATCHES ?? 300)
 const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100_000)
 const LOG_BYTES = Number(process.env.BENCH_LOG_BYTES ?? 1024 ** 3)
+const STATUS_TOOL_CALLS = Number(process.env.BENCH_STATUS_TOOL_CALLS ?? 300)
+const STATUS_LIST_CALLS = Number(process.env.BENCH_STATUS_LIST_CALLS ?? 100)
+const HELD_RUNS = Number(process.env.BENCH_HELD_RUNS ?? 100)
 
 const dir = mkdtempSync(join(tmpdir(), 'avenor-bench-'))
 process.env.AVENOR_HOME = dir
@@ -38,10 +43,10 @@ function row(name, addon, plain, unit, better) {
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)).padStart(10)
 const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
-async function roundTrips(call) {
-  for (let i = 0; i < 200; i++) await call()
+async function roundTrips(call, calls = SEQUENTIAL_CALLS, warmUp = 200) {
+  for (let i = 0; i < warmUp; i++) await call()
   const times = []
-  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
+  for (let i = 0; i < calls; i++) {
     const t = process.hrtime.bigint()
     await call()
     times.push(Number(process.hrtime.bigint() - t) / 1000)
@@ -293,6 +298,122 @@ for (let i = 0; i < COLD_STARTS; i++) {
   await gone
 }
 row('cold start until the daemon answers (median)', median(addonStarts), median(plainStarts), 'ms', 'lower')
+
+// statusTool on the daemon spawnTool starts (AVENOR_BIN above, under AVENOR_HOME),
+// against the least a plain-JS statusTool must do for the same answer: the daemon's
+// view of the run over the socket and the run's sentinel, where the daemon writes
+// the outcome (status word, SESSION, STOP_REASON). The addon keeps singleton runs in
+// memory; on disk `<AVENOR_HOME>/runs/<runId>/` holds only sentinel.done and
+// events.log (run.json is written for runs on another supervisor's daemon).
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+/** spawnTool, retried while admission refuses it (-32050: 16 turns in flight). */
+async function spawnAdmitted(args) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await spawnTool(args)
+    } catch (e) {
+      if (!/max runtimes/.test(e.message) || attempt >= 100) throw e
+      await sleep(20)
+    }
+  }
+}
+/** The sentinel as the baseline reads it: first line the word, then KEY=VALUE lines. */
+function readSentinel(path) {
+  let text
+  try {
+    text = readFileSync(path, 'utf8').trim()
+  } catch {
+    return null
+  }
+  if (!text) return null
+  const [word, ...lines] = text.split('\n')
+  const fields = { word }
+  for (const line of lines.map((l) => l.trim())) {
+    const eq = line.indexOf('=')
+    if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1)
+  }
+  return fields
+}
+const first = await spawnAdmitted({ prompt: 'say hi' })
+const statusClient = await plainDial(first.supervisor_id)
+// The baseline's registry: runtime id → the sentinel path it chose at spawn.
+const sentinelOf = new Map([[first.runtime_id, join(dir, 'runs', first.run_id, 'sentinel.done')]])
+while ((await statusClient.call('status', { runtime_id: first.runtime_id })).phase !== 'done') await sleep(20)
+// Sentinel first, then the live status: the order the addon uses.
+async function plainStatusOne() {
+  const sentinel = readSentinel(sentinelOf.get(first.runtime_id))
+  return { live: await statusClient.call('status', { runtime_id: first.runtime_id }), sentinel }
+}
+const addonOne = await statusTool({ runId: first.run_id })
+const plainOne = await plainStatusOne()
+if (addonOne.status !== 'done' || plainOne.sentinel?.word !== 'DONE' || addonOne.session_id !== plainOne.sentinel.SESSION) throw new Error('statusTool and the baseline disagree')
+const statusWarmUp = Math.min(200, STATUS_TOOL_CALLS)
+const addonStatus = await roundTrips(() => statusTool({ runId: first.run_id }), STATUS_TOOL_CALLS, statusWarmUp)
+const plainStatus = await roundTrips(plainStatusOne, STATUS_TOOL_CALLS, statusWarmUp)
+row('statusTool({ runId }), one run, p50', addonStatus.p50, plainStatus.p50, 'µs', 'lower')
+
+// statusTool({}) over HELD_RUNS runs (the run above is the first). A `list` entry is
+// the object `status` answers (protocol §2.5), so the baseline is one `list` and a
+// sentinel per run; the addon, like the original, asks `status` again for each run.
+for (let i = 1; i < HELD_RUNS; i++) {
+  const r = await spawnAdmitted({ prompt: 'say hi' })
+  sentinelOf.set(r.runtime_id, join(dir, 'runs', r.run_id, 'sentinel.done'))
+}
+while ((await statusClient.call('list')).some((e) => e.phase !== 'done')) await sleep(20)
+async function plainStatusAll() {
+  const entries = await statusClient.call('list')
+  return entries.map((live) => ({ live, sentinel: readSentinel(sentinelOf.get(live.runtime_id)) }))
+}
+const addonAll = await statusTool({})
+const plainAll = await plainStatusAll()
+if (!Array.isArray(addonAll) || addonAll.length !== HELD_RUNS || addonAll.some((r) => r.status !== 'done')) throw new Error('statusTool({}) did not list the runs as done')
+if (plainAll.length !== HELD_RUNS || plainAll.some((r) => r.sentinel?.word !== 'DONE')) throw new Error('the baseline did not list the runs as done')
+const listWarmUp = Math.min(10, STATUS_LIST_CALLS)
+const addonList = await roundTrips(() => statusTool({}), STATUS_LIST_CALLS, listWarmUp)
+const plainList = await roundTrips(plainStatusAll, STATUS_LIST_CALLS, listWarmUp)
+row(`statusTool({}) listing ${HELD_RUNS} runs, p50`, addonList.p50, plainList.p50, 'µs', 'lower')
+statusClient.close()
+// Stops the singleton's daemon before the memory row.
+await shutdownTool({})
+
+// Resident memory of a host holding HELD_RUNS runs: two child processes of this
+// runtime (bench/memory-host.mjs), each with its own AVENOR_HOME and daemon, so
+// neither figure carries this process's state. Each must end by itself within 60 s,
+// and no daemon of it may outlive it (found by its socket path under that home;
+// /proc, so Linux only).
+const memoryHost = join(dirname(fileURLToPath(import.meta.url)), 'memory-host.mjs')
+const HOST_DEADLINE_MS = 60_000
+const daemonsUnder = (home) => (existsSync('/proc') ? pidsMentioning(home) : [])
+async function hostRss(mode) {
+  const home = mkdtempSync(join(dir, `host-${mode}-`))
+  const child = spawn(process.execPath, [memoryHost, mode, String(HELD_RUNS)], {
+    env: { ...process.env, AVENOR_HOME: home, AVENOR_BIN: sim },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let timedOut = false
+  const kill = () => child.kill('SIGKILL')
+  process.on('exit', kill)
+  const deadline = setTimeout(() => {
+    timedOut = true
+    kill()
+  }, HOST_DEADLINE_MS)
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  const [code, signal] = await new Promise((r) => child.once('close', (c, s) => r([c, s])))
+  clearTimeout(deadline)
+  process.off('exit', kill)
+  // A daemon still stopping gets a second; whatever is left is counted and killed.
+  let left = daemonsUnder(home)
+  for (const until = Date.now() + 1000; left.length > 0 && Date.now() < until; left = daemonsUnder(home)) await sleep(20)
+  for (const pid of left) process.kill(pid, 'SIGKILL')
+  const problems = []
+  if (timedOut) problems.push(`did not end within ${HOST_DEADLINE_MS / 1000} s`)
+  else if (code !== 0) problems.push(`ended with ${signal ?? `code ${code}`}`)
+  if (left.length > 0) problems.push(`left ${left.length} daemon(s) running (now killed)`)
+  if (problems.length > 0) throw new Error(`the ${mode} memory host ${problems.join(' and ')}`)
+  return JSON.parse(out).rss / 1024 ** 2
+}
+row(`resident memory, host holding ${HELD_RUNS} runs`, await hostRss('addon'), await hostRss('plain'), 'MiB', 'lower')
 
 const exited = new Promise((r) => daemon.once('exit', r))
 daemon.kill('SIGINT')
