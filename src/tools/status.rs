@@ -103,37 +103,79 @@ async fn tracked(
     run_id: &str,
     live: Option<Map<String, Value>>,
 ) -> Map<String, Value> {
-    // The sentinel before the live status: a turn that ends between the two
-    // reads then shows as still running, rather than as done without the
-    // output that only the live status carries. When the live status says the
-    // turn is over, the sentinel is read again: it is written before that.
-    let sentinel_path = Path::new(&info.sentinel_path);
-    let mut sentinel = read_sentinel(sentinel_path);
-    let live = match live {
-        Some(l) => Some(l),
-        None => match &info.runtime_id {
-            Some(rt) => live_status(client, rt).await,
-            None => None,
-        },
-    };
-    if live.as_ref().is_some_and(turn_is_over) {
-        sentinel = read_sentinel(sentinel_path).or(sentinel);
+    let started = TrackedStatus::start(client, info, live);
+    started.finish(registry, run_id).await
+}
+
+/// A tracked run's status, begun: its sentinel read and its live status asked
+/// for (or given), so the status of many runs can be in flight at once.
+struct TrackedStatus {
+    info: RunInfo,
+    sentinel: Option<crate::runs::sentinel::Sentinel>,
+    live: LiveStatus,
+}
+
+enum LiveStatus {
+    Given(Option<Map<String, Value>>),
+    Asked(Option<crate::client::PendingCall>),
+}
+
+impl TrackedStatus {
+    fn start(client: &ControlClient, info: &RunInfo, live: Option<Map<String, Value>>) -> Self {
+        // The sentinel before the live status: a turn that ends between the two
+        // reads then shows as still running, rather than as done without the
+        // output that only the live status carries. When the live status says
+        // the turn is over, the sentinel is read again: it is written before that.
+        let sentinel = read_sentinel(Path::new(&info.sentinel_path));
+        let live = match (live, &info.runtime_id) {
+            (Some(l), _) => LiveStatus::Given(Some(l)),
+            (None, Some(rt)) => LiveStatus::Asked(
+                client
+                    .start_call("status", Some(&serde_json::json!({ "runtime_id": rt })))
+                    .ok(),
+            ),
+            (None, None) => LiveStatus::Given(None),
+        };
+        TrackedStatus {
+            info: info.clone(),
+            sentinel,
+            live,
+        }
     }
-    let result = build_status(
-        live.as_ref(),
-        sentinel.as_ref(),
-        &StatusFallback {
-            run_id: run_id.to_string(),
-            prefer_fallback_run_id: true,
-            label: info.label.clone(),
-            runtime_id: info.runtime_id.clone(),
-            run_info: Some(info),
-        },
-    );
-    if let Some(live) = &live {
-        registry.update(info, live);
+
+    async fn finish(self, registry: &Registry<'_>, run_id: &str) -> Map<String, Value> {
+        let TrackedStatus {
+            info,
+            mut sentinel,
+            live,
+        } = self;
+        let live = match live {
+            LiveStatus::Given(l) => l,
+            LiveStatus::Asked(None) => None,
+            LiveStatus::Asked(Some(call)) => match call.finish().await {
+                Ok(Some(Value::Object(m))) => Some(m),
+                _ => None,
+            },
+        };
+        if live.as_ref().is_some_and(turn_is_over) {
+            sentinel = read_sentinel(Path::new(&info.sentinel_path)).or(sentinel);
+        }
+        let result = build_status(
+            live.as_ref(),
+            sentinel.as_ref(),
+            &StatusFallback {
+                run_id: run_id.to_string(),
+                prefer_fallback_run_id: true,
+                label: info.label.clone(),
+                runtime_id: info.runtime_id.clone(),
+                run_info: Some(&info),
+            },
+        );
+        if let Some(live) = &live {
+            registry.update(&info, live);
+        }
+        result
     }
-    result
 }
 
 /// A run whose daemon died under it: what its sentinel says if the turn had
@@ -208,15 +250,27 @@ async fn all_runs(
     registry: &Registry<'_>,
     fresh_status: bool,
 ) -> CoreResult<Vec<Map<String, Value>>> {
-    let mut out = Vec::new();
+    // Every tracked run's status request goes out before any reply is awaited:
+    // one round trip for the list, not one per run.
+    let mut begun = Vec::new();
     for entry in list_entries(client).await? {
-        match registry.find_for_entry(&entry) {
+        begun.push(match registry.find_for_entry(&entry) {
             Some(info) => {
                 let live = if fresh_status { None } else { Some(entry) };
-                out.push(tracked(client, registry, &info, &info.run_id.clone(), live).await);
+                Ok(TrackedStatus::start(client, &info, live))
             }
-            None => out.push(untracked_entry(&entry)),
-        }
+            None => Err(untracked_entry(&entry)),
+        });
+    }
+    let mut out = Vec::with_capacity(begun.len());
+    for run in begun {
+        out.push(match run {
+            Ok(started) => {
+                let run_id = started.info.run_id.clone();
+                started.finish(registry, &run_id).await
+            }
+            Err(untracked) => untracked,
+        });
     }
     Ok(out)
 }
