@@ -59,9 +59,36 @@ thread_local! {
 /// quicker than building the value member by member through Node-API).
 pub fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
     let parse = json_function(env, &JSON_PARSE, "parse")?;
-    let text = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), text)? };
+    let text = js_string(env, text)?;
     call(env, undefined(env), parse, &[text])
         .map_err(|_| Error::from_reason("JSON.parse failed on a daemon message"))
+}
+
+/// A JS string of `text`. Daemon JSON is nearly always ASCII, which the
+/// engine can copy as Latin-1 without decoding UTF-8 first.
+fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
+    let mut value = ptr::null_mut();
+    let status = if text.is_ascii() {
+        unsafe {
+            sys::napi_create_string_latin1(
+                env.raw(),
+                text.as_ptr().cast(),
+                text.len() as isize,
+                &mut value,
+            )
+        }
+    } else {
+        unsafe {
+            sys::napi_create_string_utf8(
+                env.raw(),
+                text.as_ptr().cast(),
+                text.len() as isize,
+                &mut value,
+            )
+        }
+    };
+    check_status!(status)?;
+    Ok(value)
 }
 
 /// A promise whose outcome is decided later on the JS thread.
