@@ -390,3 +390,25 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
     })
   })
 })
+
+describe('read by the host event loop', () => {
+  it('a reader that keeps reading gets every event of a read larger than the queue, in order', async () => {
+    server = await MockServer.start(() => ({ result: { subscribed: true } }))
+    const client = await dial(server.path)
+    const events = client.events()
+    const first = events.next()
+    await server.waitFor(() => server!.requests.length === 1)
+    // 3 000 events (~240 KiB) written at once: each socket read carries far
+    // more than the 256 the queue holds.
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { event: 'agent.message_chunk', n: i + 1, text: 'x'.repeat(40) } }) + '\n')
+    server.sendBytes(Buffer.from(lines.join('')))
+    const seen: number[] = [(await first).value.n]
+    while (seen.length < 3000) {
+      const { value } = await events.next()
+      expect(value.event).toBe('agent.message_chunk')
+      seen.push(value.n)
+    }
+    expect(seen).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1))
+    client.close()
+  })
+})

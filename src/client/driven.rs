@@ -202,7 +202,7 @@ fn route_line<W>(
     replies: &mut Vec<(W, RawReply)>,
 ) -> bool {
     // Invalid UTF-8 becomes U+FFFD, as Node's line reader decodes it.
-    let text = String::from_utf8_lossy(line);
+    let text = super::framing::decode_line(line);
     match classify_text(&text) {
         RawIncoming::Reply { id, outcome } => {
             if let Some((_, waiter)) = pending.remove(&id) {

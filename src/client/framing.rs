@@ -105,11 +105,21 @@ pub enum RawIncoming<'a> {
     Ignored,
 }
 
+/// A line as text: invalid UTF-8 becomes U+FFFD, as Node's line reader
+/// decodes it. Valid text (nearly every line) is checked by the standard
+/// validator, which is much quicker on ASCII than the lossy decoder.
+pub fn decode_line(line: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(line) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(line),
+    }
+}
+
 /// Classifies one line (without its terminator).
 pub fn classify_line(line: &[u8]) -> Incoming {
     // Invalid UTF-8 becomes U+FFFD, as Node's line reader decodes it: a reply
     // with a bad byte inside a string still resolves its call.
-    let text = String::from_utf8_lossy(line);
+    let text = decode_line(line);
     match classify_text(&text) {
         RawIncoming::Reply { id, outcome } => Incoming::Reply {
             id,

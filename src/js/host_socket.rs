@@ -25,6 +25,7 @@ pub struct Listeners {
 pub struct HostSocket {
     socket: JsRef,
     referenced: std::cell::Cell<bool>,
+    paused: std::cell::Cell<bool>,
 }
 
 /// Whether this runtime can read a descriptor on its own loop.
@@ -81,6 +82,7 @@ impl HostSocket {
         let host = HostSocket {
             socket: JsRef::new(env, socket)?,
             referenced: std::cell::Cell::new(true),
+            paused: std::cell::Cell::new(false),
         };
         host.listen(env, socket, listeners)?;
         host.set_referenced(env, false);
@@ -142,6 +144,9 @@ impl HostSocket {
 
     /// Stops (or restarts) reading; what was read stays delivered.
     pub fn set_paused(&self, env: &Env, paused: bool) {
+        if self.paused.replace(paused) == paused {
+            return;
+        }
         if let Ok(socket) = self.socket.get(env) {
             let _ = raw::call_method(env, socket, if paused { "pause" } else { "resume" }, &[]);
         }

@@ -229,12 +229,14 @@ impl LoopClient {
         }
     }
 
+    /// Feeds what waits in the backlog (on the turn after a read filled the
+    /// queue, or sooner when a reader asks for more); reading resumes once
+    /// it is all fed.
     fn feed_backlog(&self, env: &Env) {
         let bytes = std::mem::take(&mut *self.backlog.borrow_mut());
-        if bytes.is_empty() {
-            return;
+        if !bytes.is_empty() {
+            self.feed(env, &bytes);
         }
-        self.feed(env, &bytes);
         if self.backlog.borrow().is_empty() {
             if let Some(socket) = self.socket.borrow().as_ref() {
                 socket.set_paused(env, false);
@@ -600,7 +602,14 @@ impl LoopEvents {
         {
             return Ok(raw::null(env));
         }
-        let items = client.conn.borrow().events().take_all();
+        let mut items = client.conn.borrow().events().take_all();
+        if items.is_empty() && !client.backlog.borrow().is_empty() {
+            // The reader emptied the queue while the rest of a read waits for
+            // the next turn: it is reading, so feed that rest now.
+            client.reader_grace.set(true);
+            client.feed_backlog(env);
+            items = client.conn.borrow().events().take_all();
+        }
         if items.is_empty() {
             return Ok(raw::null(env));
         }
