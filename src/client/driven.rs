@@ -147,6 +147,11 @@ impl<W> DrivenConnection<W> {
         self.end(None)
     }
 
+    /// The socket's descriptor, open as long as this connection is.
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd
+    }
+
     /// Shuts the socket down without settling anything (safe from a finalizer):
     /// the read side then sees the end and settles what waits.
     pub fn shut_down(&self) {

@@ -55,6 +55,8 @@ struct EventWaiter {
 
 pub struct LoopClient {
     conn: RefCell<DrivenConnection<Waiter>>,
+    /// The connection's descriptor (owned by `conn`), for `LoopOwner::drop`.
+    fd: std::os::fd::RawFd,
     socket: RefCell<Option<HostSocket>>,
     event_waiters: RefCell<Vec<EventWaiter>>,
     timer: RefCell<Option<JsRef>>,
@@ -80,7 +82,11 @@ pub struct LoopOwner(pub Rc<LoopClient>);
 
 impl Drop for LoopOwner {
     fn drop(&mut self) {
-        self.0.conn.borrow().shut_down();
+        // From a finalizer, which may run while the connection is borrowed:
+        // the descriptor is read without borrowing (it lives as long as the
+        // client, which this owner still holds).
+        // SAFETY: shutdown on a descriptor the connection keeps open.
+        unsafe { libc::shutdown(self.0.fd, libc::SHUT_RDWR) };
     }
 }
 
@@ -122,6 +128,7 @@ impl LoopClient {
         })
         .map_err(|e| Error::from_reason(format!("dial control socket: {e}")))?;
         let client = Rc::new_cyclic(|me| LoopClient {
+            fd: conn.raw_fd(),
             conn: RefCell::new(conn),
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
