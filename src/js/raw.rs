@@ -170,6 +170,15 @@ pub fn call(
     let mut out = ptr::null_mut();
     let status =
         unsafe { sys::napi_call_function(env.raw(), this, f, args.len(), args.as_ptr(), &mut out) };
+    outcome(env, status, out)
+}
+
+/// `Ok(out)` when `status` is ok; else the pending exception, cleared.
+fn outcome(
+    env: &Env,
+    status: sys::napi_status,
+    out: sys::napi_value,
+) -> std::result::Result<sys::napi_value, Option<sys::napi_value>> {
     if status == sys::Status::napi_ok {
         return Ok(out);
     }
@@ -206,17 +215,7 @@ pub fn construct(
     let mut out = ptr::null_mut();
     let status =
         unsafe { sys::napi_new_instance(env.raw(), ctor, args.len(), args.as_ptr(), &mut out) };
-    if status == sys::Status::napi_ok {
-        return Ok(out);
-    }
-    let mut pending = false;
-    unsafe { sys::napi_is_exception_pending(env.raw(), &mut pending) };
-    if pending {
-        let mut exception = ptr::null_mut();
-        unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut exception) };
-        return Err(Some(exception));
-    }
-    Err(None)
+    outcome(env, status, out)
 }
 
 /// The bytes of a Buffer (or other Uint8Array) without copying them; valid
