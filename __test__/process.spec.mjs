@@ -12,6 +12,23 @@ const here = dirname(fileURLToPath(import.meta.url))
 const fixture = (name) => join(here, 'fixtures', name)
 const bun = join(here, '..', 'node_modules', '.bin', 'bun')
 
+/** Resolves once `socket` accepts a connection: its file appears at bind(), before listen(). */
+async function listening(socket, ms = 5000) {
+  const { existsSync } = await import('node:fs')
+  const { createConnection } = await import('node:net')
+  for (const deadline = Date.now() + ms; Date.now() < deadline; ) {
+    const accepted =
+      existsSync(socket) &&
+      (await new Promise((resolve) => {
+        const probe = createConnection(socket)
+        probe.once('connect', () => resolve(probe.destroy() && true))
+        probe.once('error', () => resolve(false))
+      }))
+    if (accepted) return
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
 /** Runs a child with a hard deadline; resolves with its exit code, output and duration. */
 function run(cmd, args, deadlineMs) {
   const started = Date.now()
@@ -82,7 +99,7 @@ test('a process that observes a run and closes the observer exits by itself (dea
     daemon.kill('SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   })
-  while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
+  await listening(socket)
   const r = await run(process.execPath, [fixture('observe-then-close.mjs'), socket], 5_000)
   t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
   t.deepEqual(JSON.parse(r.stdout), { ended: true, final_output: 'chunk 1chunk 2chunk 3end', calls: 6 })

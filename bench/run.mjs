@@ -31,7 +31,18 @@ const socket = join(dir, 'ctl.sock')
 const daemon = spawn(sim, ['stable', '--control-socket', socket], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir } })
 // The daemon never outlives the benchmark, however it ends.
 process.on('exit', () => daemon.kill('SIGKILL'))
-while (!existsSync(socket)) await new Promise((r) => setTimeout(r, 5))
+// The socket file appears at bind(), a moment before listen(): wait until it accepts.
+for (;;) {
+  const accepted =
+    existsSync(socket) &&
+    (await new Promise((resolve) => {
+      const probe = net.createConnection(socket)
+      probe.once('connect', () => resolve(probe.destroy() && true))
+      probe.once('error', () => resolve(false))
+    }))
+  if (accepted) break
+  await new Promise((r) => setTimeout(r, 5))
+}
 
 const rows = []
 function row(name, addon, plain, unit, better) {

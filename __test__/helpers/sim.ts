@@ -45,9 +45,31 @@ export async function startSim(socket: string, args: string[] = [], env: Record<
     stdio: 'ignore',
     env: { ...process.env, ...env },
   })
-  const deadline = Date.now() + 5000
-  while (!existsSync(socket) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+  await listening(socket, Date.now() + 5000)
   return daemon
+}
+
+/**
+ * Resolves once `socket` accepts a connection (or the deadline passes). The
+ * socket file appears at bind(), a moment before listen(): a dial in between
+ * is refused, so its existence is not enough.
+ */
+export async function listening(socket: string, deadline: number): Promise<void> {
+  const { createConnection } = await import('node:net')
+  while (Date.now() < deadline) {
+    if (existsSync(socket)) {
+      const accepted = await new Promise<boolean>((resolve) => {
+        const probe = createConnection(socket)
+        probe.once('connect', () => {
+          probe.destroy()
+          resolve(true)
+        })
+        probe.once('error', () => resolve(false))
+      })
+      if (accepted) return
+    }
+    await new Promise((r) => setTimeout(r, 5))
+  }
 }
 
 /** Polls `probe` until `done` holds (or `ms` pass) and returns the last value. */
