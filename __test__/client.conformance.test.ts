@@ -153,6 +153,54 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('large replies of every shape resolve intact and in their own calls, also when the daemon closes right after one', async () => {
+      // Large replies are parsed off the host's thread (see the README); their
+      // shapes take different ways back: few long members, many small ones,
+      // an error, a malformed line (the call then times out), and one written
+      // just before the connection ends.
+      const many = Array.from({ length: 60_000 }, (_, n) => ({ n, s: 'v'.repeat(20) }))
+      const long = 'é'.repeat(1_500_000)
+      server = await MockServer.start((req, s) => {
+        const method = req.method
+        if (method === 'many') return { result: many }
+        if (method === 'proto') return { result: JSON.parse(`{"__proto__":{"polluted":true},"pad":"${'p'.repeat(2_000_000)}"}`) }
+        if (method === 'long') return { result: { text: long, id: req.id } }
+        if (method === 'error') return { error: { code: -32000, message: 'm'.repeat(2_000_000) } }
+        if (method === 'malformed') {
+          s.sendRaw(`{"jsonrpc":"2.0","id":${req.id},"result":"${'x'.repeat(2_000_000)}\n`)
+          return undefined
+        }
+        if (method === 'last') {
+          s.sendRaw(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: 'y'.repeat(2_000_000) }) + '\n')
+          s.endClients()
+          return undefined
+        }
+        return { result: 'small' }
+      })
+      const client = await dial(server.path, { callTimeoutMs: 2000 })
+      const [a, b, small, err, bad] = await Promise.all([
+        client.call('many'),
+        client.call('long'),
+        client.call('small'),
+        client.call('error').catch((e) => e),
+        client.call('malformed').catch((e) => e),
+      ])
+      expect(a).toEqual(many)
+      expect(b.text === long).toBe(true)
+      expect(small).toBe('small')
+      expect(err.message).toBe(`rpc error [-32000]: ${'m'.repeat(2_000_000)}`)
+      expect(err.rpcCode).toBe(-32000)
+      expect(bad.message).toBe('read response: timeout')
+      // A large reply's `__proto__` member is an own property, as JSON.parse makes it.
+      const proto = await client.call('proto')
+      expect(Object.getPrototypeOf(proto)).toBe(Object.prototype)
+      expect(Object.hasOwn(proto, '__proto__')).toBe(true)
+      expect(proto.pad.length).toBe(2_000_000)
+      expect(({} as any).polluted).toBeUndefined()
+      expect((await client.call('last')).length).toBe(2_000_000)
+      client.close()
+    })
+
     it('large requests are written whole and never interleave', async () => {
       server = await MockServer.start((req) => ({ result: { size: (req.params as { big?: string } | undefined)?.big?.length ?? 0 } }))
       const client = await dial(server.path)

@@ -75,6 +75,11 @@ export class MockServer {
     return this.requests.filter((r) => r.method === name)
   }
 
+  /** Ends every client connection after what was written (FIN, not a reset). */
+  endClients(): void {
+    for (const s of this.sockets) s.end()
+  }
+
   dropClients(): void {
     for (const s of this.sockets) s.destroy()
   }

@@ -34,6 +34,12 @@ pub struct DrivenConnection<W> {
     pending: BTreeMap<u64, (Instant, W)>,
     next_id: u64,
     events: EventQueue,
+    /// Large replies handed to the owner to parse off the host's thread
+    /// (`take_offloaded`); their calls stay pending until `settle_offloaded`.
+    offloaded: Vec<(u64, Vec<u8>)>,
+    /// Ids of offloaded replies being parsed: the connection's end and the
+    /// timeout leave their calls alone (the reply did arrive).
+    parsing: std::collections::HashSet<u64>,
     subscription: Subscription,
     /// No more calls: closed by the caller, or the connection ended.
     closed: bool,
@@ -55,6 +61,8 @@ impl<W> DrivenConnection<W> {
             pending: BTreeMap::new(),
             next_id: 1,
             events: EventQueue::default(),
+            offloaded: Vec::new(),
+            parsing: std::collections::HashSet::new(),
             subscription: Subscription::default(),
             closed: false,
             close_called: false,
@@ -108,11 +116,41 @@ impl<W> DrivenConnection<W> {
         let mut replies = Vec::new();
         let pending = &mut self.pending;
         let events = &self.events;
+        let offloaded = &mut self.offloaded;
         let taken = self.splitter.feed_while(chunk, |line| {
-            let queued_event = route_line(line, pending, events, &mut replies);
+            if let Some(id) = offloadable_reply(line.bytes(), pending) {
+                // A line this long crossed reads: it is moved, not copied.
+                offloaded.push((id, line.into_owned()));
+                return true;
+            }
+            let queued_event = route_line(line.bytes(), pending, events, &mut replies);
             !(stop_when_full && queued_event && events.is_full())
         });
         (replies, taken)
+    }
+
+    /// The large replies read since the last call, to parse elsewhere; each
+    /// comes back through `parsed`.
+    pub fn take_offloaded(&mut self) -> Vec<(u64, Vec<u8>)> {
+        let lines = std::mem::take(&mut self.offloaded);
+        self.parsing.extend(lines.iter().map(|(id, _)| *id));
+        lines
+    }
+
+    /// An offloaded reply was parsed: the waiter of call `id` when the line
+    /// answered it (`answered`) and it still waits. A line that turned out not
+    /// to be its reply (malformed) leaves the call waiting for its timeout, or
+    /// fails it when the connection has ended meanwhile.
+    pub fn parsed(&mut self, id: u64, answered: bool) -> Option<(W, Option<CoreError>)> {
+        self.parsing.remove(&id);
+        if answered {
+            return self.pending.remove(&id).map(|(_, w)| (w, None));
+        }
+        if self.closed {
+            let w = self.pending.remove(&id)?.1;
+            return Some((w, Some(CoreError::plain(CONNECTION_CLOSED))));
+        }
+        None
     }
 
     /// The socket's read side ended (or failed with `read_error`): a final
@@ -122,6 +160,10 @@ impl<W> DrivenConnection<W> {
         let mut replies = Vec::new();
         let pending = &mut self.pending;
         let events = &self.events;
+        // Large replies read but not handed out yet are routed here and now.
+        for (_, line) in std::mem::take(&mut self.offloaded) {
+            route_line(&line, pending, events, &mut replies);
+        }
         self.splitter.finish(|line| {
             route_line(line, pending, events, &mut replies);
         });
@@ -130,7 +172,16 @@ impl<W> DrivenConnection<W> {
             self.events.push(EventItem::Built(event));
         }
         self.closed = true;
-        let lost = std::mem::take(&mut self.pending);
+        // Calls whose reply is being parsed keep waiting for it, unless the
+        // caller closed the connection.
+        if self.close_called {
+            self.parsing.clear();
+        }
+        let parsing = &self.parsing;
+        let (keep, lost): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(id, _)| parsing.contains(id));
+        self.pending = keep;
         replies.extend(
             lost.into_values()
                 .map(|(_, w)| (w, Err(CoreError::plain(CONNECTION_CLOSED)))),
@@ -161,15 +212,17 @@ impl<W> DrivenConnection<W> {
 
     /// The calls whose deadline is at or before `now`, failed with the timeout.
     pub fn expire(&mut self, now: Instant) -> Vec<(W, RawReply)> {
-        let mut expired = Vec::new();
-        while let Some(entry) = self.pending.first_entry() {
-            if entry.get().0 > now {
-                break;
-            }
-            let (_, waiter) = entry.remove();
-            expired.push((waiter, Err(CoreError::plain(TIMEOUT))));
-        }
-        expired
+        let due: Vec<u64> = self
+            .pending
+            .iter()
+            .take_while(|(_, (at, _))| *at <= now)
+            .map(|(id, _)| *id)
+            .filter(|id| !self.parsing.contains(id))
+            .collect();
+        due.into_iter()
+            .filter_map(|id| self.pending.remove(&id))
+            .map(|(_, waiter)| (waiter, Err(CoreError::plain(TIMEOUT))))
+            .collect()
     }
 
     /// When the oldest call in flight times out.
@@ -197,6 +250,27 @@ impl<W> DrivenConnection<W> {
     pub fn subscribe_step(&mut self, opts: Option<&Value>) -> CoreResult<SubscribeStep> {
         self.subscription.request(opts)
     }
+}
+
+/// Replies from this size up are parsed off the host's thread: parsing one on
+/// it would stall the host's loop for as long as `JSON.parse` of it does.
+pub const OFFLOAD_LINE: usize = 1024 * 1024;
+
+/// The id of a large reply written as the daemon writes replies
+/// (`{"jsonrpc":"2.0","id":<digits>,`), when its call waits. Anything else,
+/// events above all (their order matters), is routed in line.
+fn offloadable_reply<W>(line: &[u8], pending: &BTreeMap<u64, (Instant, W)>) -> Option<u64> {
+    const HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+    if line.len() < OFFLOAD_LINE {
+        return None;
+    }
+    let rest = line.strip_prefix(HEAD)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 15 || rest.get(digits) != Some(&b',') {
+        return None;
+    }
+    let id: u64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    pending.contains_key(&id).then_some(id)
 }
 
 /// Routes one line; true when it queued an event.
@@ -278,6 +352,81 @@ mod tests {
             matches!(conn.events().take(1), Take::Event(EventItem::Raw(r)) if r.get() == r#"{"event":"x"}"#)
         );
         assert_eq!(conn.in_flight(), 0);
+    }
+
+    #[test]
+    fn large_replies_of_waiting_calls_are_set_aside_and_the_rest_routed_in_line() {
+        let (mut conn, _theirs) = connection(Duration::from_secs(30));
+        conn.start_call("a", None, 1u32).ok().unwrap();
+        conn.start_call("b", None, 2u32).ok().unwrap();
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":"{}"}}"#,
+            "x".repeat(OFFLOAD_LINE)
+        );
+        let unknown = format!(
+            r#"{{"jsonrpc":"2.0","id":9,"result":"{}"}}"#,
+            "y".repeat(OFFLOAD_LINE)
+        );
+        let event = format!(
+            r#"{{"jsonrpc":"2.0","method":"event","params":{{"t":"{}"}}}}"#,
+            "z".repeat(OFFLOAD_LINE)
+        );
+        let data = format!("{big}\n{unknown}\n{event}\n{{\"id\":2,\"result\":3}}\n");
+        let replies = conn.feed(data.as_bytes());
+        assert_eq!(texts(replies), vec![(2, "3".to_string())]);
+        let offloaded = conn.take_offloaded();
+        assert_eq!(offloaded.len(), 1);
+        assert_eq!(offloaded[0].0, 1);
+        assert_eq!(offloaded[0].1, big.as_bytes());
+        assert!(matches!(conn.events().take(1), Take::Event(_)));
+        // Neither the timeout nor the connection's end fails a call whose
+        // reply is being parsed; the parse settles it.
+        assert!(conn
+            .expire(Instant::now() + Duration::from_secs(60))
+            .is_empty());
+        assert!(conn.end(None).is_empty());
+        assert_eq!(
+            conn.parsed(1, true).map(|(w, e)| (w, e.is_none())),
+            Some((1, true))
+        );
+        assert!(conn.parsed(1, true).is_none());
+    }
+
+    #[test]
+    fn a_large_line_that_was_not_a_reply_fails_its_call_once_the_connection_ended() {
+        let (mut conn, _theirs) = connection(Duration::from_secs(30));
+        conn.start_call("a", None, 1u32).ok().unwrap();
+        let bad = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":"{}"#,
+            "x".repeat(OFFLOAD_LINE)
+        );
+        conn.feed(format!("{bad}\n").as_bytes());
+        assert_eq!(conn.take_offloaded().len(), 1);
+        assert!(conn.parsed(1, false).is_none(), "still waits while open");
+        let (mut conn, _theirs) = connection(Duration::from_secs(30));
+        conn.start_call("a", None, 1u32).ok().unwrap();
+        conn.feed(format!("{bad}\n").as_bytes());
+        conn.take_offloaded();
+        conn.end(None);
+        let (w, e) = conn.parsed(1, false).unwrap();
+        assert_eq!(
+            (w, e.unwrap().to_string()),
+            (1, CONNECTION_CLOSED.to_string())
+        );
+    }
+
+    #[test]
+    fn a_large_reply_read_just_before_the_end_still_answers() {
+        let (mut conn, _theirs) = connection(Duration::from_secs(30));
+        conn.start_call("a", None, 1u32).ok().unwrap();
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":1,"result":"{}"}}"#,
+            "x".repeat(OFFLOAD_LINE)
+        );
+        assert!(conn.feed(format!("{big}\n").as_bytes()).is_empty());
+        let replies = conn.end(None);
+        assert_eq!(replies.len(), 1);
+        assert!(matches!(&replies[0], (1, Ok(Some(r))) if r.get().len() == OFFLOAD_LINE + 2));
     }
 
     #[test]

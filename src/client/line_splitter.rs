@@ -9,6 +9,30 @@ pub struct LineSplitter {
     partial: Vec<u8>,
 }
 
+/// One line handed out by `feed_while`: borrowed from the chunk, or the
+/// splitter's own buffer of a line that crossed chunks, given away whole.
+pub enum Line<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Line<'_> {
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Line::Borrowed(b) => b,
+            Line::Owned(v) => v,
+        }
+    }
+
+    /// The line's bytes as a vector, copied only when borrowed.
+    pub fn into_owned(self) -> Vec<u8> {
+        match self {
+            Line::Borrowed(b) => b.to_vec(),
+            Line::Owned(v) => v,
+        }
+    }
+}
+
 fn without_cr(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
@@ -17,7 +41,7 @@ impl LineSplitter {
     /// Feeds one chunk, calling `on_line` for each line it completes, in order.
     pub fn feed(&mut self, chunk: &[u8], mut on_line: impl FnMut(&[u8])) {
         self.feed_while(chunk, |line| {
-            on_line(line);
+            on_line(line.bytes());
             true
         });
     }
@@ -25,7 +49,7 @@ impl LineSplitter {
     /// As `feed`, but stops after a line for which `on_line` returns false.
     /// Returns how many bytes of `chunk` were taken; the caller feeds the rest
     /// later, before anything newer.
-    pub fn feed_while(&mut self, chunk: &[u8], mut on_line: impl FnMut(&[u8]) -> bool) -> usize {
+    pub fn feed_while(&mut self, chunk: &[u8], mut on_line: impl FnMut(Line<'_>) -> bool) -> usize {
         let mut rest = chunk;
         if !self.partial.is_empty() {
             let Some(end) = memchr(rest) else {
@@ -33,16 +57,19 @@ impl LineSplitter {
                 return chunk.len();
             };
             self.partial.extend_from_slice(&rest[..end]);
-            let line = std::mem::take(&mut self.partial);
+            let mut line = std::mem::take(&mut self.partial);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
             rest = &rest[end + 1..];
-            if !on_line(without_cr(&line)) {
+            if !on_line(Line::Owned(line)) {
                 return chunk.len() - rest.len();
             }
         }
         while let Some(end) = memchr(rest) {
             let line = &rest[..end];
             rest = &rest[end + 1..];
-            if !on_line(without_cr(line)) {
+            if !on_line(Line::Borrowed(without_cr(line))) {
                 return chunk.len() - rest.len();
             }
         }
@@ -106,7 +133,7 @@ mod tests {
         let mut lines = Vec::new();
         let data = b"a\nb\nc";
         let taken = splitter.feed_while(data, |l| {
-            lines.push(l.to_vec());
+            lines.push(l.into_owned());
             false
         });
         assert_eq!(taken, 2);

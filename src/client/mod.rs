@@ -6,6 +6,7 @@ pub mod driven;
 mod event_queue;
 mod event_stream;
 mod framing;
+pub mod large_reply;
 mod line_splitter;
 pub mod methods;
 mod os_error;

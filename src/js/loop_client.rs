@@ -21,6 +21,7 @@ use super::events::iter_result;
 use super::host_socket::{HostSocket, Listeners};
 use super::raw::{self, Deferred, JsRef};
 use crate::client::driven::{DrivenConnection, RawReply};
+use crate::client::large_reply::{parse_large_reply, LargeReply};
 use crate::client::{methods, EventItem, SubscribeStep, Take, WaitTicket, CLOSED};
 use crate::error::{CoreError, CoreResult};
 
@@ -203,6 +204,7 @@ impl LoopClient {
         let grace = self.reader_grace.get();
         let (replies, taken) = self.conn.borrow_mut().feed_until_full(bytes, grace);
         self.settle_all(env, replies);
+        self.parse_set_aside(env);
         if taken < bytes.len() {
             self.backlog.borrow_mut().extend_from_slice(&bytes[taken..]);
             self.reader_grace.set(false);
@@ -277,11 +279,11 @@ impl LoopClient {
 
     fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {
         for (waiter, reply) in replies {
-            self.settle(env, waiter, reply);
+            self.settle(env, waiter, reply.map(ReplyBody::Text));
         }
     }
 
-    fn settle(&self, env: &Env, waiter: Waiter, reply: RawReply) {
+    fn settle(&self, env: &Env, waiter: Waiter, reply: std::result::Result<ReplyBody, CoreError>) {
         let Waiter {
             deferred,
             origin,
@@ -297,7 +299,7 @@ impl LoopClient {
                 events.finished.set(true);
                 Err(e)
             }
-            (then, Ok(raw)) => Ok(self.result_value(env, then, raw)),
+            (then, Ok(body)) => Ok(result_value(env, then, body)),
             (_, Err(e)) => Err(e),
         };
         match outcome {
@@ -315,20 +317,46 @@ impl LoopClient {
         }
     }
 
-    fn result_value(
-        &self,
-        env: &Env,
-        then: Then,
-        raw: Option<Box<serde_json::value::RawValue>>,
-    ) -> Result<sys::napi_value> {
-        match (then, raw) {
-            (Then::Json, Some(raw)) => raw::json_parse(env, raw.get()),
-            (Then::Peers, raw) => {
-                let result = raw.map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null));
-                unsafe { Value::to_napi_value(env.raw(), methods::peers_of(result)) }
+    /// Parses the large replies the last read set aside on a Tokio worker,
+    /// and settles their calls when each is parsed (see `large_reply`).
+    fn parse_set_aside(&self, env: &Env) {
+        let lines = self.conn.borrow_mut().take_offloaded();
+        for (id, line) in lines {
+            let Some(client) = self.me.upgrade() else {
+                return;
+            };
+            let parsed = env.spawn_future_with_callback(
+                async move { Ok(parse_large_reply(id, &line)) },
+                move |env, reply| {
+                    client.large_reply_parsed(env, id, reply);
+                    Ok(())
+                },
+            );
+            if parsed.is_err() {
+                // No worker: the call is failed rather than left waiting.
+                let waiter = self.conn.borrow_mut().parsed(id, true);
+                if let Some((waiter, _)) = waiter {
+                    let e = CoreError::plain("read response: could not parse the reply");
+                    self.settle(env, waiter, Err(e));
+                }
             }
-            _ => Ok(raw::undefined(env)),
         }
+    }
+
+    fn large_reply_parsed(&self, env: &Env, id: u64, reply: LargeReply) {
+        let answered = !matches!(reply, LargeReply::NotIt);
+        let waiter = self.conn.borrow_mut().parsed(id, answered);
+        let Some((waiter, ended)) = waiter else {
+            return;
+        };
+        let outcome = match (ended, reply) {
+            (Some(e), _) | (None, LargeReply::Value(Err(e)) | LargeReply::Text(Err(e))) => Err(e),
+            (None, LargeReply::Value(Ok(v))) => Ok(ReplyBody::Value(v)),
+            (None, LargeReply::Text(Ok(t))) => Ok(ReplyBody::Text(t)),
+            (None, LargeReply::NotIt) => return,
+        };
+        self.settle(env, waiter, outcome);
+        self.update_reference(env);
     }
 
     /// Keeps the process alive exactly while a call or a `next()` waits.
@@ -484,6 +512,29 @@ impl LoopOwner {
 
     pub fn close(&self, env: &Env) {
         self.0.close(env)
+    }
+}
+
+/// A reply's `result` as it reaches the settling code.
+enum ReplyBody {
+    /// JSON text (`None`: the reply had no `result`).
+    Text(Option<Box<serde_json::value::RawValue>>),
+    /// A parsed value (a large reply of few members, parsed off-thread).
+    Value(Option<Value>),
+}
+
+fn result_value(env: &Env, then: Then, body: ReplyBody) -> Result<sys::napi_value> {
+    match (then, body) {
+        (Then::Json, ReplyBody::Text(Some(raw))) => raw::json_parse(env, raw.get()),
+        (Then::Json, ReplyBody::Value(Some(v))) => raw::value_to_js(env, &v),
+        (Then::Peers, ReplyBody::Text(raw)) => {
+            let result = raw.map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null));
+            unsafe { Value::to_napi_value(env.raw(), methods::peers_of(result)) }
+        }
+        (Then::Peers, ReplyBody::Value(v)) => unsafe {
+            Value::to_napi_value(env.raw(), methods::peers_of(v))
+        },
+        _ => Ok(raw::undefined(env)),
     }
 }
 

@@ -110,7 +110,9 @@ pub struct Json(pub Option<Value>);
 impl ToNapiValue for Json {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         match val.0 {
-            Some(v) => unsafe { Value::to_napi_value(env, v) },
+            // Not serde's own conversion: a `__proto__` member must become an
+            // own property, as JSON.parse makes it, not the prototype.
+            Some(v) => raw::value_to_js(&Env::from_raw(env), &v),
             None => unsafe { Undefined::to_napi_value(env, ()) },
         }
     }

@@ -91,6 +91,61 @@ fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
     Ok(value)
 }
 
+/// The JS value of `value`, built member by member (for values of few
+/// members: a long string costs one copy here, where JSON.parse scans it).
+/// Numbers become doubles, and a `__proto__` member is an own property, as
+/// JSON.parse makes them.
+pub fn value_to_js(env: &Env, value: &serde_json::Value) -> Result<sys::napi_value> {
+    use serde_json::Value;
+    let mut out = ptr::null_mut();
+    let raw_env = env.raw();
+    match value {
+        Value::Null => check_status!(unsafe { sys::napi_get_null(raw_env, &mut out) })?,
+        Value::Bool(b) => check_status!(unsafe { sys::napi_get_boolean(raw_env, *b, &mut out) })?,
+        Value::Number(n) => {
+            let n = n.as_f64().unwrap_or(f64::NAN);
+            check_status!(unsafe { sys::napi_create_double(raw_env, n, &mut out) })?
+        }
+        Value::String(s) => out = js_string(env, s)?,
+        Value::Array(items) => {
+            check_status!(unsafe {
+                sys::napi_create_array_with_length(raw_env, items.len(), &mut out)
+            })?;
+            for (i, item) in items.iter().enumerate() {
+                let item = value_to_js(env, item)?;
+                check_status!(unsafe { sys::napi_set_element(raw_env, out, i as u32, item) })?;
+            }
+        }
+        Value::Object(members) => {
+            check_status!(unsafe { sys::napi_create_object(raw_env, &mut out) })?;
+            for (name, member) in members {
+                let key = js_string(env, name)?;
+                let member = value_to_js(env, member)?;
+                if name == "__proto__" {
+                    // Assigning would set the prototype; define the member instead.
+                    use sys::PropertyAttributes::{configurable, enumerable, writable};
+                    let property = sys::napi_property_descriptor {
+                        utf8name: ptr::null(),
+                        name: key,
+                        method: None,
+                        getter: None,
+                        setter: None,
+                        value: member,
+                        attributes: writable | enumerable | configurable,
+                        data: ptr::null_mut(),
+                    };
+                    check_status!(unsafe {
+                        sys::napi_define_properties(raw_env, out, 1, &property)
+                    })?;
+                } else {
+                    check_status!(unsafe { sys::napi_set_property(raw_env, out, key, member) })?;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A promise whose outcome is decided later on the JS thread.
 pub struct Deferred(sys::napi_deferred);
 
