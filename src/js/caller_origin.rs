@@ -36,8 +36,10 @@ thread_local! {
     static ENGINE: RefCell<Option<Engine>> = const { RefCell::new(None) };
 }
 
-fn engine_of(env: &Env) -> Result<(bool, Option<(sys::napi_value, sys::napi_value)>)> {
-    let cached = ENGINE.with_borrow(|e| match e {
+/// This env's engine as cached: whether to capture eagerly, and the `then`
+/// function and rejection handler to chain with when not.
+fn cached_engine(env: &Env) -> Option<(bool, Option<(sys::napi_value, sys::napi_value)>)> {
+    ENGINE.with_borrow(|e| match e {
         Some(e) if e.env == env.raw() => Some((
             e.eager,
             e.then
@@ -45,18 +47,18 @@ fn engine_of(env: &Env) -> Result<(bool, Option<(sys::napi_value, sys::napi_valu
                 .and_then(|(t, h)| Some((t.get(env).ok()?, h.get(env).ok()?))),
         )),
         _ => None,
-    });
-    if let Some(found) = cached {
+    })
+}
+
+fn engine_of(env: &Env) -> Result<(bool, Option<(sys::napi_value, sys::napi_value)>)> {
+    if let Some(found) = cached_engine(env) {
         return Ok(found);
     }
-    let global = env.get_global()?.raw();
-    let eager = raw::property(env, global, "Bun")
-        .map(|b| raw::type_of(env, b) != sys::ValueType::napi_undefined)
-        .unwrap_or(true);
+    let eager = raw::is_bun(env);
     let then = if eager {
         None
     } else {
-        let promise_ctor = raw::property(env, global, "Promise")?;
+        let promise_ctor = raw::property(env, env.get_global()?.raw(), "Promise")?;
         let prototype = raw::property(env, promise_ctor, "prototype")?;
         let then = raw::property(env, prototype, "then")?;
         let handler: Function<(), ()> =
@@ -69,17 +71,12 @@ fn engine_of(env: &Env) -> Result<(bool, Option<(sys::napi_value, sys::napi_valu
             })?;
         Some((JsRef::new(env, then)?, JsRef::new(env, handler.raw())?))
     };
-    let found = (
-        eager,
-        then.as_ref()
-            .and_then(|(t, h)| Some((t.get(env).ok()?, h.get(env).ok()?))),
-    );
     ENGINE.set(Some(Engine {
         env: env.raw(),
         eager,
         then,
     }));
-    Ok(found)
+    cached_engine(env).ok_or_else(|| Error::from_reason("caller origin: engine not cached"))
 }
 
 /// Gives `error` the frames V8 sees now: in a reaction job, the async callers.

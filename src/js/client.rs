@@ -120,31 +120,40 @@ impl Client {
         rpc: ArgResult<Rpc>,
         then: Then,
     ) -> Result<PromiseRaw<'env, Json>> {
-        let rpc = match rpc {
-            Ok(rpc) => rpc,
-            Err(e) => return args::reject(env, e),
-        };
+        match rpc {
+            Ok(rpc) => self.dispatch(env, rpc.method, rpc.params.as_ref(), then),
+            Err(e) => args::reject(env, e),
+        }
+    }
+
+    /// Sends one request on whichever reads the connection.
+    fn dispatch<'env>(
+        &self,
+        env: &'env Env,
+        method: &str,
+        params: Option<&Value>,
+        then: Then,
+    ) -> Result<PromiseRaw<'env, Json>> {
         match &self.backend {
-            Backend::HostLoop(owner) => owner.call(env, rpc.method, rpc.params.as_ref(), then),
+            Backend::HostLoop(owner) => owner.call(env, method, params, then),
             Backend::Tokio(handle) => {
-                let started = handle.client.start_call(rpc.method, rpc.params.as_ref());
+                let started = handle.client.start_call(method, params);
                 // A call in flight keeps its connection open even when JS has
                 // dropped the `Client`: its promise is still awaited.
                 let keep = handle.clone();
+                let reply = async move {
+                    let _keep = keep;
+                    started?.finish().await
+                };
                 match then {
-                    Then::Void => settle_void(env, async move {
-                        let _keep = keep;
-                        started?.finish().await
-                    }),
-                    Then::Peers => settle_json(env, async move {
-                        let _keep = keep;
-                        let result = started?.finish().await?;
-                        Ok(Some(methods::peers_of(result)))
-                    }),
-                    _ => settle_json(env, async move {
-                        let _keep = keep;
-                        started?.finish().await
-                    }),
+                    Then::Void => settle_void(env, reply),
+                    Then::Peers => {
+                        settle_json(
+                            env,
+                            async move { Ok(Some(methods::peers_of(reply.await?))) },
+                        )
+                    }
+                    _ => settle_json(env, reply),
                 }
             }
         }
@@ -193,19 +202,9 @@ impl Client {
             let params = args::json(env, params)?;
             Ok((method, params))
         })();
-        match (rpc, &self.backend) {
-            (Ok((method, params)), Backend::HostLoop(owner)) => {
-                owner.call(env, &method, params.as_ref(), Then::Json)
-            }
-            (Ok((method, params)), Backend::Tokio(handle)) => {
-                let started = handle.client.start_call(&method, params.as_ref());
-                let keep = handle.clone();
-                settle_json(env, async move {
-                    let _keep = keep;
-                    started?.finish().await
-                })
-            }
-            (Err(e), _) => args::reject(env, e),
+        match rpc {
+            Ok((method, params)) => self.dispatch(env, &method, params.as_ref(), Then::Json),
+            Err(e) => args::reject(env, e),
         }
     }
 

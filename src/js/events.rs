@@ -8,7 +8,6 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 use napi_derive::napi;
-use serde_json::Value;
 
 use super::client::ClientHandle;
 use super::loop_client::LoopEvents;
@@ -34,9 +33,7 @@ impl ToNapiValue for IterResult {
                 whole.push_str(",\"done\":false}");
                 return raw::json_parse(&env, &whole);
             }
-            Some(EventItem::Built(v)) => unsafe {
-                <&Value as ToNapiValue>::to_napi_value(env.raw(), v)?
-            },
+            Some(EventItem::Built(v)) => raw::value_to_js(&env, v)?,
             None => raw::undefined(&env),
         };
         let mut object = std::ptr::null_mut();

@@ -58,10 +58,7 @@ impl HostSocket {
         let net = builtin_module(env, "node:net")?;
         let mut options = Object::new(env)?;
         options.set_named_property("fd", fd.as_raw_fd())?;
-        let is_bun = raw::property(env, env.get_global()?.raw(), "Bun")
-            .map(|b| raw::type_of(env, b) != sys::ValueType::napi_undefined)
-            .unwrap_or(false);
-        let created = if is_bun {
+        let created = if raw::is_bun(env) {
             raw::call_method(env, net, "connect", &[options.raw()])
                 .map(|s| s.unwrap_or(raw::undefined(env)))
         } else {

@@ -60,9 +60,8 @@ pub struct LoopClient {
     fd: std::os::fd::RawFd,
     socket: RefCell<Option<HostSocket>>,
     event_waiters: RefCell<Vec<EventWaiter>>,
+    /// The armed call-timeout timer, if any.
     timer: RefCell<Option<JsRef>>,
-    /// The deadline the armed timer fires at.
-    timer_due: Cell<Option<Instant>>,
     next_iterator_id: Cell<u64>,
     /// Bytes read but not fed yet: the rest of a read that filled the event
     /// queue, fed on the next turn of the loop (the socket is paused meanwhile).
@@ -134,7 +133,6 @@ impl LoopClient {
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
-            timer_due: Cell::new(None),
             next_iterator_id: Cell::new(1),
             backlog: RefCell::new(Vec::new()),
             reader_grace: Cell::new(true),
@@ -232,8 +230,8 @@ impl LoopClient {
                     .map_err(|_| Error::from_reason("setImmediate failed"))
             });
         if scheduled.is_err() {
-            // No way to wait: feed now, shedding events as the queue says.
-            self.reader_grace.set(false);
+            // No way to wait: feed now (the grace is spent), shedding events
+            // as the queue says.
             self.feed_backlog(env);
         }
     }
@@ -258,7 +256,6 @@ impl LoopClient {
             return;
         }
         // What was read before the end still counts, without waiting.
-        self.reader_grace.set(false);
         let backlog = std::mem::take(&mut *self.backlog.borrow_mut());
         let replies = self.conn.borrow_mut().feed(&backlog);
         self.settle_all(env, replies);
@@ -370,7 +367,7 @@ impl LoopClient {
     /// One unreferenced timer per connection, for the oldest call's deadline
     /// (all calls share the timeout, so the oldest is always next).
     fn arm_timer(&self, env: &Env) {
-        if self.timer_due.get().is_some() {
+        if self.timer.borrow().is_some() {
             return;
         }
         let Some(due) = self.conn.borrow().next_deadline() else {
@@ -397,12 +394,10 @@ impl LoopClient {
         });
         if let Ok(timer) = armed {
             *self.timer.borrow_mut() = Some(timer);
-            self.timer_due.set(Some(due));
         }
     }
 
     fn timer_fired(&self, env: &Env) {
-        self.timer_due.set(None);
         if let Some(timer) = self.timer.borrow_mut().take() {
             timer.release(env);
         }
@@ -413,7 +408,6 @@ impl LoopClient {
     }
 
     fn disarm_timer(&self, env: &Env) {
-        self.timer_due.set(None);
         let Some(timer) = self.timer.borrow_mut().take() else {
             return;
         };
@@ -529,11 +523,9 @@ fn result_value(env: &Env, then: Then, body: ReplyBody) -> Result<sys::napi_valu
         (Then::Json, ReplyBody::Value(Some(v))) => raw::value_to_js(env, &v),
         (Then::Peers, ReplyBody::Text(raw)) => {
             let result = raw.map(|r| serde_json::from_str(r.get()).unwrap_or(Value::Null));
-            unsafe { Value::to_napi_value(env.raw(), methods::peers_of(result)) }
+            raw::value_to_js(env, &methods::peers_of(result))
         }
-        (Then::Peers, ReplyBody::Value(v)) => unsafe {
-            Value::to_napi_value(env.raw(), methods::peers_of(v))
-        },
+        (Then::Peers, ReplyBody::Value(v)) => raw::value_to_js(env, &methods::peers_of(v)),
         _ => Ok(raw::undefined(env)),
     }
 }

@@ -49,7 +49,7 @@ pub struct RunObserver {
 }
 
 fn to_js(env: &Env, v: &Value) -> Result<sys::napi_value> {
-    unsafe { <&Value as ToNapiValue>::to_napi_value(env.raw(), v) }
+    raw::value_to_js(env, v)
 }
 
 /// `client.events(...)` options from `observeRun` options.

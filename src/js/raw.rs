@@ -67,28 +67,29 @@ pub fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
 /// A JS string of `text`. Daemon JSON is nearly always ASCII, which the
 /// engine can copy as Latin-1 without decoding UTF-8 first.
 fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
-    let mut value = ptr::null_mut();
-    let status = if text.is_ascii() {
-        unsafe {
-            sys::napi_create_string_latin1(
-                env.raw(),
-                text.as_ptr().cast(),
-                text.len() as isize,
-                &mut value,
-            )
-        }
+    let create = if text.is_ascii() {
+        sys::napi_create_string_latin1
     } else {
-        unsafe {
-            sys::napi_create_string_utf8(
-                env.raw(),
-                text.as_ptr().cast(),
-                text.len() as isize,
-                &mut value,
-            )
-        }
+        sys::napi_create_string_utf8
     };
-    check_status!(status)?;
+    let mut value = ptr::null_mut();
+    check_status!(unsafe {
+        create(
+            env.raw(),
+            text.as_ptr().cast(),
+            text.len() as isize,
+            &mut value,
+        )
+    })?;
     Ok(value)
+}
+
+/// Whether the host is Bun (it has a `Bun` global), where some Node
+/// behaviours differ (see `host_socket`, `caller_origin`).
+pub fn is_bun(env: &Env) -> bool {
+    env.get_global()
+        .and_then(|g| property(env, g.raw(), "Bun"))
+        .is_ok_and(|b| type_of(env, b) != sys::ValueType::napi_undefined)
 }
 
 /// The JS value of `value`, built member by member (for values of few

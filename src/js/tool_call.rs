@@ -62,7 +62,7 @@ impl FromNapiValue for Raw {
 impl ToNapiValue for CallArg {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
         match val {
-            CallArg::Json(v) => unsafe { Value::to_napi_value(env, v) },
+            CallArg::Json(v) => super::raw::value_to_js(&Env::from_raw(env), &v),
             CallArg::Undefined => unsafe { Undefined::to_napi_value(env, ()) },
         }
     }
