@@ -14,10 +14,13 @@ module.exports = require('./binding.js')
 
 // The async-iterator side of `client.events()`: when one iterator is the only
 // reader of its connection, the addon hands over everything queued as one
-// array (one JSON.parse), and next() answers from it here without crossing
-// into native code per event, which costs more than the event itself. The
-// iterator is still the addon's EventIterator (its prototype); return() and
-// throw() give the unused rest back to the connection's queue.
+// string, one event's JSON per line, and next() parses and answers from it
+// here without crossing into native code per event, which costs more than the
+// event itself. That JSON.parse is also the check of events the addon sniffed
+// from the daemon's lines without reading them; a line it refuses is read as
+// the client reads any daemon line (checkEvent: the event, or null to skip).
+// The iterator is still the addon's EventIterator (its prototype); return()
+// and throw() give the unused rest back to the connection's queue.
 const { Client } = module.exports
 const nativeEvents = Client.prototype.events
 Client.prototype.events = function events(opts) {
@@ -25,19 +28,36 @@ Client.prototype.events = function events(opts) {
 }
 
 function batchedEvents(native) {
-  let batch = null
-  let index = 0
+  let lines = null
+  let at = 0
+  let used = 0
   const giveBackUnused = () => {
-    if (batch !== null) native.putBack(batch.length - index)
-    batch = null
+    if (lines !== null) native.putBack(used)
+    lines = null
   }
   const iterator = Object.create(native)
   iterator.next = function next() {
-    if (batch !== null && index < batch.length) return Promise.resolve({ value: batch[index++], done: false })
-    batch = native.takeQueued()
-    index = 0
-    if (batch !== null) return Promise.resolve({ value: batch[index++], done: false })
-    return native.next()
+    for (;;) {
+      while (lines !== null && at < lines.length) {
+        let end = lines.indexOf('\n', at)
+        if (end < 0) end = lines.length
+        const line = lines.slice(at, end)
+        at = end + 1
+        used++
+        let value
+        try {
+          value = JSON.parse(line)
+        } catch {
+          value = native.checkEvent(line)
+          if (value === null) continue
+        }
+        return Promise.resolve({ value, done: false })
+      }
+      lines = native.takeQueued()
+      at = 0
+      used = 0
+      if (lines === null) return native.next()
+    }
   }
   iterator.return = function (value) {
     giveBackUnused()

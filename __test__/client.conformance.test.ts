@@ -333,6 +333,38 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('event lines read as JSON.parse reads them: malformed ones skipped, odd ones and __proto__ members kept', async () => {
+      server = await MockServer.start(() => ({ result: { subscribed: true } }))
+      const client = await dial(server.path)
+      const events = client.events()
+      const first = events.next()
+      await server.waitFor(() => server!.requests.length === 1)
+      const head = '{"jsonrpc":"2.0","method":"event","params":'
+      // Malformed while the reader waits: it goes on waiting.
+      server.sendBytes(Buffer.from(`${head}{"event":"e","n":}}\n`))
+      await new Promise((r) => setTimeout(r, 30))
+      server.sendBytes(
+        Buffer.from(
+          [
+            `${head}{"event":"e","n":1}}`,
+            `${head}{"event":"e","n":}}`,
+            `${head}{"event":"e","n":2},"extra":{"x":1}}`,
+            `${head}{"event":"e","n":3,"__proto__":{"polluted":true}}}`,
+            `${head}{"event":"e","n":4}}`,
+          ].join('\n') + '\n',
+        ),
+      )
+      const seen = [(await first).value]
+      for (let i = 0; i < 3; i++) seen.push((await events.next()).value)
+      expect(seen.map((e) => e.n)).toEqual([1, 2, 3, 4])
+      expect(seen[1]).toEqual({ event: 'e', n: 2 })
+      const withProto = seen[2]
+      expect(Object.getPrototypeOf(withProto)).toBe(Object.prototype)
+      expect(Object.hasOwn(withProto, '__proto__')).toBe(true)
+      expect(withProto.polluted).toBeUndefined()
+      client.close()
+    })
+
     it('events a sole reader took in one batch but did not use go back to the queue when it returns', async () => {
       server = await MockServer.start(() => ({ result: { subscribed: true } }))
       const client = await dial(server.path)

@@ -2,10 +2,13 @@
 //! bytes. Checks: no panic; the async line reader, whatever its buffer size,
 //! yields exactly the `\n`-separated lines (one trailing `\r` dropped); a
 //! reply always comes from a JSON object whose `id` is a non-negative integer
-//! (as JavaScript's `Number()` reads it) and an event from one without an id.
+//! (as JavaScript's `Number()` reads it) and an event from one without an id;
+//! an event line sniffed without reading its params (`sniff_event`) is the
+//! event the classifier finds whenever the params are well formed, and the
+//! check of a sniffed line agrees with the classifier always.
 #![no_main]
 
-use avenor_core::client::{classify_line, read_line, Incoming};
+use avenor_core::client::{check_sniffed_event, classify_line, read_line, sniff_event, Incoming};
 use avenor_core::jsval::to_number;
 use libfuzzer_sys::fuzz_target;
 use serde::de::IgnoredAny;
@@ -23,6 +26,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(got, expected_lines(bytes), "capacity {capacity}");
     for line in &got {
         check_classified(line, classify_line(line));
+        check_sniffed(line);
     }
 });
 
@@ -90,5 +94,30 @@ fn check_classified(line: &[u8], got: Incoming) {
             assert_eq!(obj.get("method"), Some(&Value::from("event")));
         }
         Incoming::Ignored => {}
+    }
+}
+
+fn check_sniffed(line: &[u8]) {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return;
+    };
+    let Some(params) = sniff_event(text) else {
+        return;
+    };
+    let classified = match classify_line(line) {
+        Incoming::Event(found) => Some(found.get().to_owned()),
+        _ => None,
+    };
+    let checked = check_sniffed_event(params).map(|p| p.get().to_owned());
+    assert_eq!(
+        checked, classified,
+        "the check disagrees with the classifier"
+    );
+    if serde_json::from_str::<IgnoredAny>(params).is_ok() {
+        assert_eq!(
+            classified.as_deref(),
+            Some(params),
+            "well-formed sniffed params"
+        );
     }
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::direct_write::DirectWriter;
 use super::event_queue::{EventItem, EventQueue};
-use super::framing::{classify_text, encode_request, oversized_request, RawIncoming};
+use super::framing::{classify_text, encode_request, oversized_request, sniff_event, RawIncoming};
 use super::line_splitter::LineSplitter;
 use super::subscription::{SubscribeStep, Subscription};
 use super::{write_failed_error, CLOSED, CONNECTION_CLOSED, MAX_REQUEST_LINE, TIMEOUT};
@@ -282,6 +282,10 @@ fn route_line<W>(
 ) -> bool {
     // Invalid UTF-8 becomes U+FFFD, as Node's line reader decodes it.
     let text = super::framing::decode_line(line);
+    if let Some(params) = sniff_event(&text) {
+        events.push_sniffed(params);
+        return true;
+    }
     match classify_text(&text) {
         RawIncoming::Reply { id, outcome } => {
             if let Some((_, waiter)) = pending.remove(&id) {

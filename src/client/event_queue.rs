@@ -22,6 +22,8 @@ use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
 
+use super::framing::check_sniffed_event;
+
 pub const EVENT_QUEUE_CAPACITY: usize = 256;
 
 /// How far protected events may take the queue past its capacity.
@@ -46,23 +48,29 @@ impl EventItem {
 
     /// How much the event matters when the queue must shed one.
     fn importance(&self) -> Importance {
-        #[derive(Deserialize)]
-        struct Head<'a> {
-            #[serde(borrow, default)]
-            event: Option<Cow<'a, str>>,
+        match self {
+            EventItem::Raw(raw) => importance_of_text(raw.get()),
+            EventItem::Built(v) => importance_of_name(v.get("event").and_then(Value::as_str)),
         }
-        let name = match self {
-            EventItem::Raw(raw) => serde_json::from_str::<Head>(raw.get())
-                .ok()
-                .and_then(|h| h.event)
-                .map(Cow::into_owned),
-            EventItem::Built(v) => v.get("event").and_then(Value::as_str).map(str::to_owned),
-        };
-        match name.as_deref() {
-            Some("session.end" | "permission.request") => Importance::Protected,
-            Some(n) if n.ends_with("_chunk") => Importance::Chunk,
-            _ => Importance::Normal,
-        }
+    }
+}
+
+/// The importance of an event given as JSON text (malformed text: normal).
+fn importance_of_text(text: &str) -> Importance {
+    #[derive(Deserialize)]
+    struct Head<'a> {
+        #[serde(borrow, default)]
+        event: Option<Cow<'a, str>>,
+    }
+    let head = serde_json::from_str::<Head>(text).ok();
+    importance_of_name(head.as_ref().and_then(|h| h.event.as_deref()))
+}
+
+fn importance_of_name(name: Option<&str>) -> Importance {
+    match name {
+        Some("session.end" | "permission.request") => Importance::Protected,
+        Some(n) if n.ends_with("_chunk") => Importance::Chunk,
+        _ => Importance::Normal,
     }
 }
 
@@ -80,11 +88,48 @@ enum Importance {
     Protected,
 }
 
+/// An event as the queue holds it: checked, or as sniffed from the daemon's
+/// line (`framing::sniff_event`), its params not yet checked to be well-formed.
+/// Readers here get checked events only (`pop_checked`); `take_all` hands the
+/// sniffed ones to the host's batched reader, which checks them with
+/// `JSON.parse` as it reads them.
+#[derive(Debug)]
+pub enum Queued {
+    Checked(EventItem),
+    Sniffed(Box<str>),
+}
+
+impl Queued {
+    /// The event, or `None` for a sniffed line that is not an event after all.
+    pub fn checked(self) -> Option<EventItem> {
+        match self {
+            Queued::Checked(item) => Some(item),
+            Queued::Sniffed(params) => check_sniffed_event(&params).map(EventItem::Raw),
+        }
+    }
+
+    /// The event's JSON text (one line: it holds no newline).
+    pub fn write_text(&self, out: &mut String) {
+        match self {
+            Queued::Checked(EventItem::Raw(raw)) => out.push_str(raw.get()),
+            Queued::Checked(EventItem::Built(value)) => out.push_str(&value.to_string()),
+            Queued::Sniffed(params) => out.push_str(params),
+        }
+    }
+
+    fn importance(&self) -> Importance {
+        match self {
+            Queued::Checked(item) => item.importance(),
+            Queued::Sniffed(params) => importance_of_text(params),
+        }
+    }
+}
+
 /// A queue slot: an event (its importance worked out only when the queue is
 /// full, so the usual path parses nothing), or the pending lag notice.
 enum Slot {
     Event {
-        item: EventItem,
+        item: Queued,
         importance: Option<Importance>,
     },
     LagNotice,
@@ -97,6 +142,13 @@ impl Slot {
                 *importance.get_or_insert_with(|| item.importance())
             }
             Slot::LagNotice => Importance::Protected,
+        }
+    }
+
+    fn event(item: Queued) -> Slot {
+        Slot::Event {
+            item,
+            importance: None,
         }
     }
 }
@@ -169,11 +221,8 @@ impl QueueState {
     }
 
     /// Queues `event`, shedding the least important event when full.
-    fn enqueue(&mut self, item: EventItem) {
-        let mut slot = Slot::Event {
-            item,
-            importance: None,
-        };
+    fn enqueue(&mut self, item: Queued) {
+        let mut slot = Slot::event(item);
         if self.event_count() < EVENT_QUEUE_CAPACITY {
             self.slots.push_back(slot);
             return;
@@ -206,12 +255,21 @@ impl QueueState {
     }
 
     /// The next queued event, the lag notice made with the count it absorbed.
-    fn pop(&mut self) -> Option<EventItem> {
+    fn pop(&mut self) -> Option<Queued> {
         match self.slots.pop_front()? {
             Slot::Event { item, .. } => Some(item),
             Slot::LagNotice => {
                 self.notice_queued = false;
-                Some(lagged(std::mem::take(&mut self.dropped)))
+                Some(Queued::Checked(lagged(std::mem::take(&mut self.dropped))))
+            }
+        }
+    }
+
+    /// The next queued event that is one (sniffed lines checked here).
+    fn pop_checked(&mut self) -> Option<EventItem> {
+        loop {
+            if let Some(item) = self.pop()?.checked() {
+                return Some(item);
             }
         }
     }
@@ -229,14 +287,33 @@ impl EventQueue {
             return;
         }
         if let Some(event) = state.hand_to_waiter(event) {
-            state.enqueue(event);
+            state.enqueue(Queued::Checked(event));
+        }
+    }
+
+    /// Adds one event sniffed from the daemon's line (`framing::sniff_event`):
+    /// queued as it is, or checked first when a reader waits for it.
+    pub fn push_sniffed(&self, params: &str) {
+        let mut state = self.lock();
+        if state.ended {
+            return;
+        }
+        if state.waiters.is_empty() {
+            state.enqueue(Queued::Sniffed(params.into()));
+            return;
+        }
+        let Some(event) = check_sniffed_event(params).map(EventItem::Raw) else {
+            return;
+        };
+        if let Some(event) = state.hand_to_waiter(event) {
+            state.enqueue(Queued::Checked(event));
         }
     }
 
     /// Takes a queued event, or reports the end, or registers reader `iterator`.
     pub fn take(&self, iterator: u64) -> Take {
         let mut state = self.lock();
-        if let Some(event) = state.pop() {
+        if let Some(event) = state.pop_checked() {
             return Take::Event(event);
         }
         if state.ended {
@@ -249,11 +326,12 @@ impl EventQueue {
 
     /// Takes a queued event without waiting.
     pub fn try_take(&self) -> Option<EventItem> {
-        self.lock().pop()
+        self.lock().pop_checked()
     }
 
-    /// Takes every queued event at once (the lag notice made as by `try_take`).
-    pub fn take_all(&self) -> Vec<EventItem> {
+    /// Takes every queued event at once (the lag notice made as by `try_take`),
+    /// sniffed ones unchecked: for a reader that checks them itself.
+    pub fn take_all(&self) -> Vec<Queued> {
         let mut state = self.lock();
         std::iter::from_fn(|| state.pop()).collect()
     }
@@ -261,21 +339,17 @@ impl EventQueue {
     /// Puts events a reader took but did not use back at the front, in their
     /// order, ahead of anything queued since (handing them to waiting readers
     /// first, as `push` does).
-    pub fn put_back(&self, items: Vec<EventItem>) {
+    pub fn put_back(&self, items: Vec<Queued>) {
         let mut state = self.lock();
         for item in items.into_iter().rev() {
-            state.slots.push_front(Slot::Event {
-                item,
-                importance: None,
-            });
+            state.slots.push_front(Slot::event(item));
         }
         while !state.waiters.is_empty() {
-            let Some(item) = state.pop() else { break };
+            let Some(item) = state.pop_checked() else {
+                break;
+            };
             if let Some(back) = state.hand_to_waiter(item) {
-                state.slots.push_front(Slot::Event {
-                    item: back,
-                    importance: None,
-                });
+                state.slots.push_front(Slot::event(Queued::Checked(back)));
                 break;
             }
         }
@@ -349,12 +423,58 @@ mod tests {
         let Take::Wait(mut ticket) = q.take(7) else {
             panic!("expected to wait")
         };
-        q.put_back(vec![ev("e")]);
+        q.put_back(vec![Queued::Checked(ev("e"))]);
         assert_eq!(
             ticket.0.try_recv().unwrap().map(|e| e.to_value()),
             Some(json!({"event": "e"}))
         );
         assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn sniffed_events_are_checked_on_the_way_to_readers_here() {
+        let q = EventQueue::default();
+        q.push_sniffed(r#"{"event":"a"}"#);
+        q.push_sniffed(r#"{"event":"broken""#);
+        q.push_sniffed(r#"{"event":"b"},"more":1"#);
+        assert_eq!(take_value(&q), Some(json!({"event": "a"})));
+        // The malformed line is skipped; the oddly written one is an event.
+        assert_eq!(take_value(&q), Some(json!({"event": "b"})));
+        assert_eq!(take_value(&q), None);
+        // A waiting reader is handed checked events only.
+        let Take::Wait(mut ticket) = q.take(1) else {
+            panic!("expected to wait")
+        };
+        q.push_sniffed(r#"{"event":"broken""#);
+        assert!(ticket.0.try_recv().is_err(), "nothing handed over yet");
+        q.push_sniffed(r#"{"event":"c"}"#);
+        assert_eq!(
+            ticket.0.try_recv().unwrap().map(|e| e.to_value()),
+            Some(json!({"event": "c"}))
+        );
+        assert_eq!(q.len(), 0);
+        // The batched reader gets them as sniffed, and can give them back.
+        q.push_sniffed(r#"{"event":"d"}"#);
+        let taken = q.take_all();
+        assert!(matches!(&taken[..], [Queued::Sniffed(t)] if &**t == r#"{"event":"d"}"#));
+        q.put_back(taken);
+        assert_eq!(take_value(&q), Some(json!({"event": "d"})));
+    }
+
+    #[test]
+    fn sniffed_chunks_are_shed_first_and_sniffed_ends_kept() {
+        let q = EventQueue::default();
+        for i in 0..256 {
+            q.push_sniffed(&format!(r#"{{"event":"agent.message_chunk","seq":{i}}}"#));
+        }
+        q.push_sniffed(r#"{"event":"session.end"}"#);
+        let events = drain(&q);
+        assert_eq!(events.len(), 257);
+        assert_eq!(events[0]["seq"], 1, "the oldest chunk made room");
+        assert_eq!(
+            names(&events[255..]),
+            ["client.lagged", "session.end"].map(String::from)
+        );
     }
 
     #[test]

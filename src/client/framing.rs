@@ -174,6 +174,32 @@ pub fn classify_text(text: &str) -> RawIncoming<'_> {
     }
 }
 
+/// How the daemon writes an event notification (protocol §1.3: members in
+/// the order jsonrpc, method, params).
+const EVENT_HEAD: &str = r#"{"jsonrpc":"2.0","method":"event","params":"#;
+
+/// The params text of a line written as the daemon writes event notifications
+/// (`EVENT_HEAD`, an object, the closing brace), found without reading the
+/// params: the host's reader checks them with `JSON.parse`, which reads them
+/// anyway and is quicker than a separate check here. Params that are
+/// well-formed JSON make the line exactly the event `classify_text` finds in
+/// it; anything else is settled by `check_sniffed_event`.
+pub fn sniff_event(text: &str) -> Option<&str> {
+    let params = text.strip_prefix(EVENT_HEAD)?.strip_suffix('}')?;
+    (params.starts_with('{') && params.ends_with('}')).then_some(params)
+}
+
+/// What `classify_text` makes of the line `params` was sniffed from: its
+/// event's params, or `None` when that line is not an event (malformed, or a
+/// reply written oddly; it is then ignored).
+pub fn check_sniffed_event(params: &str) -> Option<Box<RawValue>> {
+    let line = format!("{EVENT_HEAD}{params}}}");
+    match classify_text(&line) {
+        RawIncoming::Event(params) => Some(params.to_owned()),
+        _ => None,
+    }
+}
+
 fn rpc_error(err: Value) -> CoreError {
     let body = match err {
         Value::Object(mut e) => RpcError {
@@ -310,6 +336,42 @@ mod tests {
             Incoming::Ignored
         );
         assert_eq!(classify_line(br#"{"id":-1,"result":1}"#), Incoming::Ignored);
+    }
+
+    #[test]
+    fn sniffed_events_are_the_events_classify_finds_or_are_checked() {
+        let line = r#"{"jsonrpc":"2.0","method":"event","params":{"event":"x","n":[1,{"a":"}"}]}}"#;
+        let params = sniff_event(line).expect("written as the daemon writes events");
+        assert_eq!(params, r#"{"event":"x","n":[1,{"a":"}"}]}"#);
+        match classify_text(line) {
+            RawIncoming::Event(found) => assert_eq!(found.get(), params),
+            other => panic!("unexpected {other:?}"),
+        }
+        // Not the daemon's spelling: left to classify_text.
+        for other in [
+            r#"{"method":"event","params":{"event":"x"}}"#,
+            r#"{"jsonrpc":"2.0","method":"event","params":7}"#,
+            r#"{"jsonrpc":"2.0","method":"event","params":{"event":"x"}} "#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{}}"#,
+        ] {
+            assert_eq!(sniff_event(other), None, "{other}");
+        }
+        // A well-formed line whose params end before the last brace: the
+        // sniffed text is not JSON, and the check finds the real params.
+        let extra = r#"{"jsonrpc":"2.0","method":"event","params":{"event":"x"},"more":{"y":1}}"#;
+        let sniffed = sniff_event(extra).unwrap();
+        assert!(serde_json::from_str::<Value>(sniffed).is_err());
+        assert_eq!(
+            check_sniffed_event(sniffed).unwrap().get(),
+            r#"{"event":"x"}"#
+        );
+        // Malformed, or a reply in disguise: not an event.
+        assert!(check_sniffed_event(r#"{"event":"x""#).is_none());
+        assert!(check_sniffed_event(r#"{"a":1},"id":5,"result":{}"#).is_none());
+        assert_eq!(
+            check_sniffed_event(r#"{"event":"x"}"#).unwrap().get(),
+            r#"{"event":"x"}"#
+        );
     }
 
     #[tokio::test]

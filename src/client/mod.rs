@@ -25,14 +25,14 @@ use tokio::net::unix::OwnedReadHalf;
 use tokio::net::UnixStream;
 
 use crate::error::{CoreError, CoreResult};
-pub use event_queue::{EventItem, Take, WaitTicket, EVENT_QUEUE_CAPACITY};
+pub use event_queue::{EventItem, Queued, Take, WaitTicket, EVENT_QUEUE_CAPACITY};
 pub use event_stream::{EventStream, NextStep};
 use framing::{encode_request, oversized_request, MAX_REQUEST_LINE};
 use routing::PendingCalls;
 pub use subscription::{normalize_history, SubscribeStep, ALREADY_SUBSCRIBED};
 // Public for the fuzz targets (fuzz/) only: the line reader and classifier.
 #[doc(hidden)]
-pub use framing::{classify_line, read_line, Incoming};
+pub use framing::{check_sniffed_event, classify_line, read_line, sniff_event, Incoming};
 #[doc(hidden)]
 pub use line_splitter::LineSplitter;
 use subscription::Subscription;

@@ -13,7 +13,7 @@ use super::client::ClientHandle;
 use super::loop_client::LoopEvents;
 use super::promise::settle;
 use super::raw;
-use crate::client::{EventItem, EventStream, NextStep};
+use crate::client::{check_sniffed_event, EventItem, EventStream, NextStep};
 
 /// `{ value, done }` for the async-iterator protocol.
 pub struct IterResult(Option<EventItem>);
@@ -123,7 +123,7 @@ impl EventIterator {
     }
 
     /// Internal to the package's JS entry (not typed): everything queued at
-    /// once, or `null` (see `LoopEvents::take_queued`).
+    /// once, one event's JSON per line, or `null` (see `LoopEvents::take_queued`).
     #[napi(skip_typescript)]
     pub fn take_queued(&self, env: &Env) -> Result<Unknown<'_>> {
         let value = match &self.source {
@@ -133,13 +133,25 @@ impl EventIterator {
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 
-    /// Internal to the package's JS entry (not typed): the last `left` events
-    /// of the last batch were not used and go back to the queue.
+    /// Internal to the package's JS entry (not typed): the first `used`
+    /// events of the last batch were used; the rest go back to the queue.
     #[napi(skip_typescript)]
-    pub fn put_back(&self, env: &Env, left: u32) {
+    pub fn put_back(&self, env: &Env, used: u32) {
         if let EventSource::HostLoop(events) = &self.source {
-            events.put_back(env, left as usize);
+            events.put_back(env, used as usize);
         }
+    }
+
+    /// Internal to the package's JS entry (not typed): a line of a batch that
+    /// `JSON.parse` refused, as the client reads the daemon's line it came
+    /// from: its event, or `null` when that line is not one (it is skipped).
+    #[napi(skip_typescript)]
+    pub fn check_event(&self, env: &Env, line: String) -> Result<Unknown<'_>> {
+        let value = match check_sniffed_event(&line) {
+            Some(params) => raw::json_parse(env, params.get())?,
+            None => raw::null(env),
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 
     /// Stops the iterator; its pending `next()` calls resolve as done.

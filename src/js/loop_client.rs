@@ -22,7 +22,7 @@ use super::host_socket::{HostSocket, Listeners};
 use super::raw::{self, Deferred, JsRef};
 use crate::client::driven::{DrivenConnection, RawReply};
 use crate::client::large_reply::{parse_large_reply, LargeReply};
-use crate::client::{methods, EventItem, SubscribeStep, Take, WaitTicket, CLOSED};
+use crate::client::{methods, EventItem, Queued, SubscribeStep, Take, WaitTicket, CLOSED};
 use crate::error::{CoreError, CoreResult};
 
 /// What a settled call does with its reply.
@@ -564,7 +564,7 @@ pub struct LoopEvents {
     /// Whether this iterator is counted in `live_iterators`.
     counted: Cell<bool>,
     /// The events last handed out by `take_queued`, for `put_back`.
-    batch: RefCell<Vec<EventItem>>,
+    batch: RefCell<Vec<Queued>>,
 }
 
 impl Drop for LoopEvents {
@@ -640,11 +640,13 @@ impl LoopEvents {
         }
     }
 
-    /// Everything queued, as one array made by one `JSON.parse`, for the JS
-    /// side of the iterator to hand out one by one without crossing to Rust
-    /// per event; `null` when the queue is empty, when this iterator has not
-    /// subscribed or is finished, or when other iterators compete for the
-    /// queue (then each event goes to whichever asks first, through `next`).
+    /// Everything queued, as one string holding one event's JSON per line,
+    /// for the JS side of the iterator to parse and hand out one by one
+    /// without crossing to Rust per event (events sniffed from the daemon's
+    /// lines are checked by that `JSON.parse`; see `check_event`); `null` when
+    /// the queue is empty, when this iterator has not subscribed or is
+    /// finished, or when other iterators compete for the queue (then each
+    /// event goes to whichever asks first, through `next`).
     pub fn take_queued(&self, env: &Env) -> Result<sys::napi_value> {
         self.batch.borrow_mut().clear();
         let client = &self.owner.0;
@@ -664,28 +666,24 @@ impl LoopEvents {
             return Ok(raw::null(env));
         }
         let mut text = String::with_capacity(items.len() * 256);
-        text.push('[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
-                text.push(',');
+                text.push('\n');
             }
-            match item {
-                EventItem::Raw(raw) => text.push_str(raw.get()),
-                EventItem::Built(value) => text.push_str(&value.to_string()),
-            }
+            item.write_text(&mut text);
         }
-        text.push(']');
-        let array = raw::json_parse(env, &text)?;
+        let lines = raw::js_string(env, &text)?;
         client.reader_grace.set(true);
         *self.batch.borrow_mut() = items;
-        Ok(array)
+        Ok(lines)
     }
 
-    /// The JS side stops with `left` events of the last batch unused: they go
-    /// back to the front of the queue, for the connection's next reader.
-    pub fn put_back(&self, env: &Env, left: usize) {
+    /// The JS side stops after using the first `used` events of the last
+    /// batch: the rest go back to the front of the queue, for the
+    /// connection's next reader.
+    pub fn put_back(&self, env: &Env, used: usize) {
         let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
-        let unused = batch.split_off(batch.len().saturating_sub(left));
+        let unused = batch.split_off(used.min(batch.len()));
         if !unused.is_empty() {
             self.owner.0.conn.borrow().events().put_back(unused);
             self.owner.0.wake_event_waiters(env);

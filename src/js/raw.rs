@@ -66,7 +66,7 @@ pub fn json_parse(env: &Env, text: &str) -> Result<sys::napi_value> {
 
 /// A JS string of `text`. Daemon JSON is nearly always ASCII, which the
 /// engine can copy as Latin-1 without decoding UTF-8 first.
-fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
+pub fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
     let create = if text.is_ascii() {
         sys::napi_create_string_latin1
     } else {
