@@ -56,7 +56,14 @@ function batchedEvents(native) {
       lines = native.takeQueued()
       at = 0
       used = 0
-      if (lines === null) return native.next()
+      if (lines === null) {
+        // Nothing queued: wait until there is, then look again, so what
+        // arrives meanwhile is taken here too (null: wait through next(); a
+        // result: the wait became a next() when another reader started).
+        const waited = native.waitQueued()
+        if (waited === null) return native.next()
+        return waited.then((result) => (result === undefined ? iterator.next() : result))
+      }
     }
   }
   iterator.return = function (value) {

@@ -410,6 +410,43 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('a reader waiting after it took what was queued: events reach it, a reader waiting longer comes first, return() ends it', async () => {
+      server = await MockServer.start(() => ({ result: { subscribed: true } }))
+      const client = await dial(server.path)
+      const one = client.events()
+      const first = one.next()
+      await server.waitFor(() => server!.requests.length === 1)
+      server.event({ event: 'e', n: 1 })
+      expect((await first).value.n).toBe(1)
+      // Waits with nothing queued; what arrives then is its.
+      const second = one.next()
+      await new Promise((r) => setTimeout(r, 20))
+      server.event({ event: 'e', n: 2 })
+      server.event({ event: 'e', n: 3 })
+      expect((await second).value.n).toBe(2)
+      expect((await one.next()).value.n).toBe(3)
+      // Waiting again, a second reader starts waiting too: each event goes to
+      // the reader that has waited longest.
+      const fromOne = one.next()
+      await new Promise((r) => setTimeout(r, 20))
+      const two = client.events()
+      const fromTwo = two.next()
+      await new Promise((r) => setTimeout(r, 20))
+      server.event({ event: 'e', n: 4 })
+      expect((await fromOne).value.n).toBe(4)
+      const againFromOne = one.next()
+      server.event({ event: 'e', n: 5 })
+      expect((await fromTwo).value.n).toBe(5)
+      server.event({ event: 'e', n: 6 })
+      expect((await againFromOne).value.n).toBe(6)
+      // return() ends a next() that waits.
+      const waiting = one.next()
+      await new Promise((r) => setTimeout(r, 20))
+      expect(await one.return()).toEqual({ value: undefined, done: true })
+      expect(await waiting).toEqual({ value: undefined, done: true })
+      client.close()
+    })
+
     it('after close(), a new events() iterator rejects with control socket is closed, also once subscribed', async () => {
       server = await MockServer.start(() => ({ result: { subscribed: true } }))
       const client = await dial(server.path)

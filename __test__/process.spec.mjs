@@ -135,6 +135,19 @@ for (const [runtime, cmd] of [
     }
   })
 
+  test(`${runtime}: a next() waiting after the reader took what was queued keeps the process alive until its event`, async (t) => {
+    const daemon = await startTinyDaemon({ eventAfterMs: [0, 800] })
+    try {
+      const r = await run(cmd, [fixture('pending-next-after-event.mjs'), daemon.socketPath], 10_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      const out = JSON.parse(r.stdout)
+      t.like(out, { first: { n: 0 }, done: false, event: { event: 'agent.status', n: 1 } })
+      t.true(out.ms >= 650, `resolved after ${out.ms} ms`)
+    } finally {
+      await daemon.close()
+    }
+  })
+
   test(`${runtime}: a client dropped without close() is closed once collected, and the process exits`, async (t) => {
     const daemon = await startTinyDaemon()
     try {

@@ -383,6 +383,11 @@ impl EventQueue {
         self.lock().ended
     }
 
+    /// Nothing queued (not even a lag notice).
+    pub fn is_empty(&self) -> bool {
+        self.lock().slots.is_empty()
+    }
+
     /// As many events queued as the queue holds (a lag notice aside).
     pub fn is_full(&self) -> bool {
         self.lock().event_count() >= EVENT_QUEUE_CAPACITY

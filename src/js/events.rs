@@ -133,6 +133,18 @@ impl EventIterator {
         Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 
+    /// Internal to the package's JS entry (not typed): a promise resolving
+    /// when there may be events to take, or `null` to wait through `next`
+    /// (see `LoopEvents::wait_queued`).
+    #[napi(skip_typescript)]
+    pub fn wait_queued(&self, env: &Env) -> Result<Unknown<'_>> {
+        let value = match &self.source {
+            EventSource::HostLoop(events) => events.wait_queued(env)?,
+            EventSource::Tokio { .. } => raw::null(env),
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+    }
+
     /// Internal to the package's JS entry (not typed): the first `used`
     /// events of the last batch were used; the rest go back to the queue.
     #[napi(skip_typescript)]

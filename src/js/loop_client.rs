@@ -47,6 +47,14 @@ pub struct Waiter {
     _keep: Rc<LoopOwner>,
 }
 
+/// The sole batched reader waiting until there is something to take
+/// (`LoopEvents::wait_queued`).
+struct QueueWaiter {
+    deferred: Deferred,
+    /// Holds the connection open while the wait is awaited.
+    events: Rc<LoopEvents>,
+}
+
 /// An iterator's `next()` waiting for an event.
 struct EventWaiter {
     ticket: WaitTicket,
@@ -60,6 +68,7 @@ pub struct LoopClient {
     fd: std::os::fd::RawFd,
     socket: RefCell<Option<HostSocket>>,
     event_waiters: RefCell<Vec<EventWaiter>>,
+    queue_waiters: RefCell<Vec<QueueWaiter>>,
     /// The armed call-timeout timer, if any.
     timer: RefCell<Option<JsRef>>,
     next_iterator_id: Cell<u64>,
@@ -132,6 +141,7 @@ impl LoopClient {
             conn: RefCell::new(conn),
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
+            queue_waiters: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             next_iterator_id: Cell::new(1),
             backlog: RefCell::new(Vec::new()),
@@ -358,7 +368,9 @@ impl LoopClient {
 
     /// Keeps the process alive exactly while a call or a `next()` waits.
     fn update_reference(&self, env: &Env) {
-        let waiting = self.conn.borrow().in_flight() > 0 || !self.event_waiters.borrow().is_empty();
+        let waiting = self.conn.borrow().in_flight() > 0
+            || !self.event_waiters.borrow().is_empty()
+            || !self.queue_waiters.borrow().is_empty();
         if let Some(socket) = self.socket.borrow().as_ref() {
             socket.set_referenced(env, waiting);
         }
@@ -419,8 +431,10 @@ impl LoopClient {
         timer.release(env);
     }
 
-    /// Settles the `next()` calls whose ticket got an event or the end.
+    /// Settles the `next()` calls whose ticket got an event or the end, and
+    /// the batched reader's wait when there is something for it to look at.
     fn wake_event_waiters(&self, env: &Env) {
+        self.wake_queue_waiters(env);
         if self.event_waiters.borrow().is_empty() {
             return;
         }
@@ -442,6 +456,28 @@ impl LoopClient {
             }
         }
         self.event_waiters.borrow_mut().extend(still);
+        self.update_reference(env);
+    }
+}
+
+impl LoopClient {
+    /// Resolves the batched reader's wait (to `undefined`) once events are
+    /// queued, the connection ended or the iterator stopped: the JS side then
+    /// looks again (`takeQueued`, else `next`).
+    fn wake_queue_waiters(&self, env: &Env) {
+        if self.queue_waiters.borrow().is_empty() {
+            return;
+        }
+        let queued = !self.conn.borrow().events().is_empty();
+        let ended = self.conn.borrow().events().is_ended();
+        let waiters = std::mem::take(&mut *self.queue_waiters.borrow_mut());
+        let (wake, keep): (Vec<_>, Vec<_>) = waiters
+            .into_iter()
+            .partition(|w| queued || ended || w.events.finished.get());
+        *self.queue_waiters.borrow_mut() = keep;
+        for waiter in wake {
+            waiter.deferred.resolve(env, raw::undefined(env));
+        }
         self.update_reference(env);
     }
 }
@@ -609,6 +645,12 @@ impl LoopEvents {
     }
 
     fn take_or_wait(self: &Rc<Self>, env: &Env, deferred: Deferred) {
+        // Events go to the reader that has waited longest: a batched reader's
+        // waits become ordinary waiting next() calls first, ahead of this one.
+        let batched = std::mem::take(&mut *self.owner.0.queue_waiters.borrow_mut());
+        for waiter in batched {
+            waiter.events.take_or_wait(env, waiter.deferred);
+        }
         if self.finished.get() {
             return resolve_item(env, deferred, None);
         }
@@ -676,6 +718,35 @@ impl LoopEvents {
         client.reader_grace.set(true);
         *self.batch.borrow_mut() = items;
         Ok(lines)
+    }
+
+    /// For the sole batched reader that found nothing to take: a promise that
+    /// resolves to `undefined` when there is something to look at again (see
+    /// `LoopClient::wake_queue_waiters`), so events arriving while it waits are
+    /// taken by `take_queued` as well, with no event handed over natively; or,
+    /// should another reader start waiting meanwhile, to `{ value, done }` as
+    /// a waiting `next()` (see `take_or_wait`). `null` when this iterator
+    /// waits through `next` instead: not subscribed yet, finished, competing
+    /// with others, or something to take already.
+    pub fn wait_queued(self: &Rc<Self>, env: &Env) -> Result<sys::napi_value> {
+        let client = &self.owner.0;
+        let idle = client.conn.borrow().events().is_empty()
+            && !client.conn.borrow().events().is_ended()
+            && client.backlog.borrow().is_empty();
+        if self.finished.get()
+            || !self.subscribe_started.get()
+            || client.live_iterators.get() != 1
+            || !idle
+        {
+            return Ok(raw::null(env));
+        }
+        let (deferred, promise) = Deferred::new(env)?;
+        client.queue_waiters.borrow_mut().push(QueueWaiter {
+            deferred,
+            events: self.clone(),
+        });
+        client.update_reference(env);
+        Ok(promise)
     }
 
     /// The JS side stops after using the first `used` events of the last
