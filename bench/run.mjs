@@ -84,11 +84,16 @@ async function streamSettled(statusOf, runtimeId, idle, finished) {
   }
 }
 
-/** Spawns `chunks N` after subscribing and counts events until the stream settles. */
-async function streamed(subscribeAndCount) {
+/**
+ * Streams `chunks N` to a reader and counts what it receives until the stream
+ * settles. `prepare()` dials the reader's and the watcher's connections before
+ * the clock starts (dialling is not reading); the returned `run(prompt)`
+ * subscribes, spawns and reads, and is timed until the last event arrived.
+ */
+async function streamed(prepare) {
+  const run = await prepare()
   const t = process.hrtime.bigint()
-  const { received, dropped, lastAt } = await subscribeAndCount(`chunks ${STREAM_EVENTS}`)
-  // Until the last event arrived, not until the end of the stream was confirmed.
+  const { received, dropped, lastAt } = await run(`chunks ${STREAM_EVENTS}`)
   const seconds = Number(lastAt - t) / 1e9
   return { perSecond: (received + dropped) / seconds, receivedPerSecond: received / seconds, received, dropped }
 }
@@ -125,63 +130,69 @@ addon.close()
 plain.close()
 await new Promise((r) => setTimeout(r, 50))
 
-const addonStreamOnce = () => streamed(async (prompt) => {
-  const streamClient = await dial(socket)
-  await streamClient.subscribe()
-  const events = streamClient.events()
-  const { runtime_id } = await streamClient.spawn({ prompt })
-  let received = 0
-  let dropped = 0
-  let last = Date.now()
-  let lastAt = process.hrtime.bigint()
-  const watcher = await dial(socket)
-  let finished = false
-  void streamSettled((rt) => watcher.status(rt), runtime_id, () => Date.now() - last, () => finished).then(() => events.return())
-  for (let r = await events.next(); !r.done; r = await events.next()) {
-    const ev = r.value
-    last = Date.now()
-    lastAt = process.hrtime.bigint()
-    if (ev.event === 'client.lagged' || ev.event === 'subscriber.lagged') dropped += ev.dropped_count
-    else received++
-    if (ev.event === 'session.end') break
-  }
-  finished = true
-  watcher.close()
-  streamClient.close()
-  return { received, dropped, lastAt }
-})
-const plainStreamOnce = () => streamed(async (prompt) => {
-  const streamClient = await plainDial(socket)
-  let received = 0
-  let dropped = 0
-  let last = Date.now()
-  let lastAt = process.hrtime.bigint()
-  const ended = new Promise((resolve) =>
-    streamClient.onEvent((ev) => {
-      last = Date.now()
-      lastAt = process.hrtime.bigint()
-      if (ev.event === 'subscriber.lagged') dropped += ev.dropped_count
-      else received++
-      if (ev.event === 'session.end') resolve()
-    }),
-  )
-  await streamClient.call('subscribe')
-  const { runtime_id } = await streamClient.call('spawn', { prompt })
-  const watcher = await plainDial(socket)
-  let finished = false
-  await Promise.race([ended, streamSettled((rt) => watcher.call('status', { runtime_id: rt }), runtime_id, () => Date.now() - last, () => finished)])
-  finished = true
-  watcher.close()
-  streamClient.close()
-  return { received, dropped, lastAt }
-})
+const addonStreamOnce = () =>
+  streamed(async () => {
+    const streamClient = await dial(socket)
+    const watcher = await dial(socket)
+    return async (prompt) => {
+      await streamClient.subscribe()
+      const events = streamClient.events()
+      const { runtime_id } = await streamClient.spawn({ prompt })
+      let received = 0
+      let dropped = 0
+      let last = Date.now()
+      let lastAt = process.hrtime.bigint()
+      let finished = false
+      void streamSettled((rt) => watcher.status(rt), runtime_id, () => Date.now() - last, () => finished).then(() => events.return())
+      for (let r = await events.next(); !r.done; r = await events.next()) {
+        const ev = r.value
+        last = Date.now()
+        lastAt = process.hrtime.bigint()
+        if (ev.event === 'client.lagged' || ev.event === 'subscriber.lagged') dropped += ev.dropped_count
+        else received++
+        if (ev.event === 'session.end') break
+      }
+      finished = true
+      watcher.close()
+      streamClient.close()
+      return { received, dropped, lastAt }
+    }
+  })
+const plainStreamOnce = () =>
+  streamed(async () => {
+    const streamClient = await plainDial(socket)
+    const watcher = await plainDial(socket)
+    return async (prompt) => {
+      let received = 0
+      let dropped = 0
+      let last = Date.now()
+      let lastAt = process.hrtime.bigint()
+      const ended = new Promise((resolve) =>
+        streamClient.onEvent((ev) => {
+          last = Date.now()
+          lastAt = process.hrtime.bigint()
+          if (ev.event === 'subscriber.lagged') dropped += ev.dropped_count
+          else received++
+          if (ev.event === 'session.end') resolve()
+        }),
+      )
+      await streamClient.call('subscribe')
+      const { runtime_id } = await streamClient.call('spawn', { prompt })
+      let finished = false
+      await Promise.race([ended, streamSettled((rt) => watcher.call('status', { runtime_id: rt }), runtime_id, () => Date.now() - last, () => finished)])
+      finished = true
+      watcher.close()
+      streamClient.close()
+      return { received, dropped, lastAt }
+    }
+  })
 // The protocol has no back-pressure: a reader slower than the daemon loses
 // events (announced by client.lagged / subscriber.lagged). Both the stream's
 // pace and what the reader actually received are reported.
 // A stream's outcome varies a lot from run to run on a small machine (who is
 // scheduled when decides what is dropped): each side streams STREAM_RUNS
 // times, alternating, and the run with the median received rate counts.
-const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 5)
+const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 7)
 const addonRuns = []
 const plainRuns = []
 for (let i = 0; i < STREAM_RUNS; i++) {
