@@ -164,6 +164,7 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
         const method = req.method
         if (method === 'many') return { result: many }
         if (method === 'proto') return { result: JSON.parse(`{"__proto__":{"polluted":true},"pad":"${'p'.repeat(2_000_000)}"}`) }
+        if (method === 'smallProto') return { result: JSON.parse('{"__proto__":{"polluted":true},"n":[1,{"__proto__":null}]}') }
         if (method === 'long') return { result: { text: long, id: req.id } }
         if (method === 'error') return { error: { code: -32000, message: 'm'.repeat(2_000_000) } }
         if (method === 'malformed') {
@@ -196,6 +197,11 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       expect(Object.getPrototypeOf(proto)).toBe(Object.prototype)
       expect(Object.hasOwn(proto, '__proto__')).toBe(true)
       expect(proto.pad.length).toBe(2_000_000)
+      // And so it is in a small one (made by another path on each backend).
+      const smallProto = await client.call('smallProto')
+      expect(Object.getPrototypeOf(smallProto)).toBe(Object.prototype)
+      expect(Object.hasOwn(smallProto, '__proto__')).toBe(true)
+      expect(Object.hasOwn(smallProto.n[1], '__proto__')).toBe(true)
       expect(({} as any).polluted).toBeUndefined()
       expect((await client.call('last')).length).toBe(2_000_000)
       client.close()

@@ -183,6 +183,12 @@ for (const [runtime, cmd] of [
     }
   })
 
+  test(`${runtime}: process.env written in a worker thread reaches the package there`, async (t) => {
+    const r = await run(cmd, [fixture('env-in-worker.mjs')], 10_000)
+    t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+    t.deepEqual(JSON.parse(r.stdout), [true, true, true])
+  })
+
   test(`${runtime}: process.env written by JS reaches the package and the daemon`, async (t) => {
     const { existsSync } = await import('node:fs')
     const root = join(here, '..')

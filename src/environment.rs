@@ -6,13 +6,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-type Vars = Arc<HashMap<String, String>>;
+pub type Vars = Arc<HashMap<String, String>>;
 
 static SNAPSHOT: RwLock<Option<Vars>> = RwLock::new(None);
 
-/// Replaces the snapshot of JS's `process.env`.
-pub fn set_snapshot(vars: HashMap<String, String>) {
-    *SNAPSHOT.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(vars));
+/// Replaces the snapshot of JS's `process.env`; returns it as now held.
+pub fn set_snapshot(vars: HashMap<String, String>) -> Vars {
+    let vars = Arc::new(vars);
+    *SNAPSHOT.write().unwrap_or_else(|p| p.into_inner()) = Some(vars.clone());
+    vars
 }
 
 /// The snapshot, when JS has provided one.

@@ -25,7 +25,7 @@ thread_local! {
 }
 
 /// Whether this is the process's main thread (a worker's `exit` is not the host's).
-fn is_main_thread() -> bool {
+pub(crate) fn is_main_thread() -> bool {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: plain syscalls without arguments.
