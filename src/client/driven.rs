@@ -21,6 +21,13 @@ use super::subscription::{SubscribeStep, Subscription};
 use super::{write_failed_error, CLOSED, CONNECTION_CLOSED, MAX_REQUEST_LINE, TIMEOUT};
 use crate::error::{CoreError, CoreResult};
 
+/// A request sent and not yet awaited (`DrivenConnection::send_request`).
+#[must_use = "the reply to a sent request goes nowhere until it is awaited"]
+pub struct SentRequest {
+    id: u64,
+    deadline: Instant,
+}
+
 /// A reply's outcome with its `result` as JSON text (`None`: no `result`).
 pub type RawReply = Result<Option<Box<RawValue>>, CoreError>;
 
@@ -78,25 +85,45 @@ impl<W> DrivenConnection<W> {
         params: Option<&Value>,
         waiter: W,
     ) -> Result<(), (CoreError, W)> {
+        match self.send_request(method, params) {
+            Ok(sent) => {
+                self.await_reply(sent, waiter);
+                Ok(())
+            }
+            Err(e) => Err((e, waiter)),
+        }
+    }
+
+    /// Sends a request whose reply is to be awaited (`await_reply`), so that
+    /// the owner can make its waiter after the request is on its way. The
+    /// reply cannot be routed before: the owner feeds the replies.
+    pub fn send_request(
+        &mut self,
+        method: &str,
+        params: Option<&Value>,
+    ) -> CoreResult<SentRequest> {
         if self.closed {
-            return Err((CoreError::plain(CLOSED), waiter));
+            return Err(CoreError::plain(CLOSED));
         }
         let id = self.next_id;
         self.next_id += 1;
         let line = encode_request(id, method, params);
         if line.len() > MAX_REQUEST_LINE {
-            return Err((
-                CoreError::plain(oversized_request(method, line.len())),
-                waiter,
-            ));
+            return Err(CoreError::plain(oversized_request(method, line.len())));
         }
         if let Err(e) = self.writes.send(line) {
             self.closed = true;
-            return Err((write_failed_error(&e), waiter));
+            return Err(write_failed_error(&e));
         }
-        let deadline = Instant::now() + self.call_timeout;
-        self.pending.insert(id, (deadline, waiter));
-        Ok(())
+        Ok(SentRequest {
+            id,
+            deadline: Instant::now() + self.call_timeout,
+        })
+    }
+
+    /// Registers `waiter` for the reply to a sent request.
+    pub fn await_reply(&mut self, sent: SentRequest, waiter: W) {
+        self.pending.insert(sent.id, (sent.deadline, waiter));
     }
 
     /// Takes one chunk of what the socket delivered: events are queued, and the

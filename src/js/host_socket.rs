@@ -24,7 +24,6 @@ pub struct Listeners {
 
 pub struct HostSocket {
     socket: JsRef,
-    referenced: std::cell::Cell<bool>,
     paused: std::cell::Cell<bool>,
 }
 
@@ -53,7 +52,8 @@ fn thrown_message(env: &Env, thrown: Option<sys::napi_value>) -> String {
 
 impl HostSocket {
     /// Hands `fd` to a new host socket (which owns and closes it from then on),
-    /// unreferenced: an idle connection does not keep the process alive.
+    /// unreferenced for good: what keeps the process alive while a call
+    /// waits is the connection's `KeepAlive`, switched without a JS call.
     pub fn open(env: &Env, fd: OwnedFd, listeners: Listeners) -> Result<HostSocket> {
         let net = builtin_module(env, "node:net")?;
         let mut options = Object::new(env)?;
@@ -78,11 +78,10 @@ impl HostSocket {
         let _ = fd.into_raw_fd();
         let host = HostSocket {
             socket: JsRef::new(env, socket)?,
-            referenced: std::cell::Cell::new(true),
             paused: std::cell::Cell::new(false),
         };
         host.listen(env, socket, listeners)?;
-        host.set_referenced(env, false);
+        let _ = raw::call_method(env, socket, "unref", &[]);
         Ok(host)
     }
 
@@ -129,16 +128,6 @@ impl HostSocket {
         Ok(())
     }
 
-    /// Keeps the process alive (or not) for this socket; a call only when it changes.
-    pub fn set_referenced(&self, env: &Env, referenced: bool) {
-        if self.referenced.replace(referenced) == referenced {
-            return;
-        }
-        if let Ok(socket) = self.socket.get(env) {
-            let _ = raw::call_method(env, socket, if referenced { "ref" } else { "unref" }, &[]);
-        }
-    }
-
     /// Stops (or restarts) reading; what was read stays delivered.
     pub fn set_paused(&self, env: &Env, paused: bool) {
         if self.paused.replace(paused) == paused {
@@ -151,7 +140,6 @@ impl HostSocket {
 
     /// Destroys the host socket (closing its descriptor) and lets it go.
     pub fn destroy(self, env: &Env) {
-        self.set_referenced(env, false);
         if let Ok(socket) = self.socket.get(env) {
             let _ = raw::call_method(env, socket, "destroy", &[]);
         }

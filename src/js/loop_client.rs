@@ -19,6 +19,7 @@ use super::caller_origin::CallerOrigin;
 use super::errors::js_error;
 use super::events::iter_result;
 use super::host_socket::{HostSocket, Listeners};
+use super::keep_alive::KeepAlive;
 use super::raw::{self, Deferred, JsRef};
 use crate::client::driven::{DrivenConnection, RawReply};
 use crate::client::large_reply::{parse_large_reply, LargeReply};
@@ -67,6 +68,8 @@ pub struct LoopClient {
     /// The connection's descriptor (owned by `conn`), for `LoopOwner::drop`.
     fd: std::os::fd::RawFd,
     socket: RefCell<Option<HostSocket>>,
+    /// Keeps the process alive while a call or a `next()` waits.
+    keep_alive: KeepAlive,
     event_waiters: RefCell<Vec<EventWaiter>>,
     queue_waiters: RefCell<Vec<QueueWaiter>>,
     /// The armed call-timeout timer, if any.
@@ -136,8 +139,10 @@ impl LoopClient {
             DrivenConnection::new(write_fd, call_timeout)
         })
         .map_err(|e| Error::from_reason(format!("dial control socket: {e}")))?;
+        let keep_alive = KeepAlive::new(env)?;
         let client = Rc::new_cyclic(|me| LoopClient {
             fd: conn.raw_fd(),
+            keep_alive,
             conn: RefCell::new(conn),
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
@@ -168,6 +173,7 @@ impl LoopClient {
             }
             Err(e) => {
                 client.conn.borrow_mut().close();
+                client.keep_alive.release(env);
                 Err(e)
             }
         }
@@ -282,6 +288,7 @@ impl LoopClient {
             socket.destroy(env);
         }
         self.disarm_timer(env);
+        self.keep_alive.release(env);
     }
 
     fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {
@@ -371,9 +378,7 @@ impl LoopClient {
         let waiting = self.conn.borrow().in_flight() > 0
             || !self.event_waiters.borrow().is_empty()
             || !self.queue_waiters.borrow().is_empty();
-        if let Some(socket) = self.socket.borrow().as_ref() {
-            socket.set_referenced(env, waiting);
-        }
+        self.keep_alive.set(env, waiting);
     }
 
     /// One unreferenced timer per connection, for the oldest call's deadline
@@ -491,6 +496,9 @@ impl LoopOwner {
         params: Option<&Value>,
         then: Then,
     ) -> Result<PromiseRaw<'env, super::promise::Json>> {
+        // The request goes out first; the promise and the caller's origin are
+        // made while the daemon works on it.
+        let sent = self.0.conn.borrow_mut().send_request(method, params);
         let (deferred, promise, origin) = CallerOrigin::start(env)?;
         let waiter = Waiter {
             deferred,
@@ -498,7 +506,14 @@ impl LoopOwner {
             then,
             _keep: self.clone(),
         };
-        self.0.send(env, method, params, waiter);
+        match sent {
+            Ok(sent) => {
+                self.0.conn.borrow_mut().await_reply(sent, waiter);
+                self.0.arm_timer(env);
+                self.0.update_reference(env);
+            }
+            Err(e) => self.0.settle(env, waiter, Err(e)),
+        }
         Ok(PromiseRaw::new(env.raw(), promise))
     }
 

@@ -13,6 +13,7 @@ pub mod exit_hooks;
 pub mod host_socket;
 pub mod install;
 pub mod json;
+pub mod keep_alive;
 pub mod loop_client;
 pub mod observe;
 pub mod observer;
