@@ -220,6 +220,28 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('reply lines read as the daemon writes them, or not: an odd member, an error beside a result, a malformed result', async () => {
+      const head = (id: number) => `{"jsonrpc":"2.0","id":${id},"result":`
+      server = await MockServer.start((req, s) => {
+        const id = req.id
+        if (req.method === 'extra') s.sendRaw(`${head(id)}{"a":1},"extra":2}\n`)
+        else if (req.method === 'both') s.sendRaw(`${head(id)}{},"error":{"code":-5,"message":"no"}}\n`)
+        else if (req.method === 'broken' || req.method === 'prompt') {
+          // A malformed reply first: the call waits on for the real one.
+          s.sendRaw(`${head(id)}{"broken":}}\n`)
+          setTimeout(() => s.sendRaw(`${head(id)}{"fixed":true}}\n`), 20)
+        } else return { result: { plain: true } }
+        return undefined
+      })
+      const client = await dial(server.path, { callTimeoutMs: 1000 })
+      expect(await client.call('extra')).toEqual({ a: 1 })
+      await expect(client.call('both')).rejects.toMatchObject({ message: 'rpc error [-5]: no', rpcCode: -5 })
+      expect(await client.call('broken')).toEqual({ fixed: true })
+      expect(await client.prompt('rt-1', 'hi')).toBeUndefined()
+      expect(await client.call('plain')).toEqual({ plain: true })
+      client.close()
+    })
+
     it('a reply without result resolves undefined', async () => {
       server = await MockServer.start(() => ({}))
       const client = await dial(server.path)

@@ -5,10 +5,14 @@
 //! (as JavaScript's `Number()` reads it) and an event from one without an id;
 //! an event line sniffed without reading its params (`sniff_event`) is the
 //! event the classifier finds whenever the params are well formed, and the
-//! check of a sniffed line agrees with the classifier always.
+//! check of a sniffed line agrees with the classifier always; likewise a reply
+//! line sniffed without reading its result (`sniff_reply`) is the classifier's
+//! successful reply to that id whenever the result is well formed.
 #![no_main]
 
-use avenor_core::client::{check_sniffed_event, classify_line, read_line, sniff_event, Incoming};
+use avenor_core::client::{
+    check_sniffed_event, classify_line, read_line, sniff_event, sniff_reply, Incoming,
+};
 use avenor_core::jsval::to_number;
 use libfuzzer_sys::fuzz_target;
 use serde::de::IgnoredAny;
@@ -27,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
     for line in &got {
         check_classified(line, classify_line(line));
         check_sniffed(line);
+        check_sniffed_reply(line);
     }
 });
 
@@ -119,5 +124,24 @@ fn check_sniffed(line: &[u8]) {
             Some(params),
             "well-formed sniffed params"
         );
+    }
+}
+
+fn check_sniffed_reply(line: &[u8]) {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return;
+    };
+    let Some((id, result)) = sniff_reply(text) else {
+        return;
+    };
+    if serde_json::from_str::<IgnoredAny>(result).is_err() {
+        return;
+    }
+    match classify_line(line) {
+        Incoming::Reply {
+            id: found,
+            outcome: Ok(Some(_)),
+        } => assert_eq!(found, id, "a sniffed reply answers its id"),
+        other => panic!("a well-formed sniffed reply is a successful reply: {other:?}"),
     }
 }

@@ -15,7 +15,9 @@ use serde_json::Value;
 
 use super::direct_write::DirectWriter;
 use super::event_queue::{EventItem, EventQueue};
-use super::framing::{classify_text, encode_request, oversized_request, sniff_event, RawIncoming};
+use super::framing::{
+    classify_text, encode_request, oversized_request, sniff_event, sniff_reply, RawIncoming,
+};
 use super::line_splitter::LineSplitter;
 use super::subscription::{SubscribeStep, Subscription};
 use super::{write_failed_error, CLOSED, CONNECTION_CLOSED, MAX_REQUEST_LINE, TIMEOUT};
@@ -23,13 +25,55 @@ use crate::error::{CoreError, CoreResult};
 
 /// A request sent and not yet awaited (`DrivenConnection::send_request`).
 #[must_use = "the reply to a sent request goes nowhere until it is awaited"]
+#[derive(Debug)]
 pub struct SentRequest {
     id: u64,
     deadline: Instant,
 }
 
-/// A reply's outcome with its `result` as JSON text (`None`: no `result`).
-pub type RawReply = Result<Option<Box<RawValue>>, CoreError>;
+/// A reply's outcome as the owner gets it.
+pub type RawReply = Result<ReplyResult, CoreError>;
+
+/// A reply's outcome with its `result` as checked JSON text (`None`: none).
+pub type CheckedReply = Result<Option<Box<RawValue>>, CoreError>;
+
+/// A reply's `result`.
+#[derive(Debug)]
+pub enum ReplyResult {
+    /// Checked JSON text (`None`: the reply had no `result`).
+    Checked(Option<Box<RawValue>>),
+    /// Sniffed from a line written as the daemon writes replies, not read.
+    Sniffed(SniffedReply),
+}
+
+/// A reply line recognised by `framing::sniff_reply`: its result text is
+/// unchecked, for the owner to check with the parse it needs anyway. When
+/// that parse refuses it, `recheck` says what the line really is.
+#[derive(Debug)]
+pub struct SniffedReply {
+    line: Box<str>,
+    result: std::ops::Range<usize>,
+    sent: SentRequest,
+}
+
+impl SniffedReply {
+    /// The result's JSON text, unchecked.
+    pub fn result_text(&self) -> &str {
+        &self.line[self.result.clone()]
+    }
+
+    /// What the line is, read in full: its reply's outcome, or, when it is no
+    /// reply (malformed), the request to await again (the call waits on, as
+    /// for any line that is not its reply).
+    pub fn recheck(self) -> Result<CheckedReply, SentRequest> {
+        match classify_text(&self.line) {
+            RawIncoming::Reply { id, outcome } if id == self.sent.id => {
+                Ok(outcome.map(|r| r.map(RawValue::to_owned)))
+            }
+            _ => Err(self.sent),
+        }
+    }
+}
 
 pub struct DrivenConnection<W> {
     writes: DirectWriter,
@@ -124,6 +168,17 @@ impl<W> DrivenConnection<W> {
     /// Registers `waiter` for the reply to a sent request.
     pub fn await_reply(&mut self, sent: SentRequest, waiter: W) {
         self.pending.insert(sent.id, (sent.deadline, waiter));
+    }
+
+    /// Awaits a sniffed reply's request again (its line was no reply), with
+    /// its first deadline; the waiter comes back when the connection has
+    /// ended meanwhile (nothing more will answer it).
+    pub fn await_again(&mut self, sent: SentRequest, waiter: W) -> Option<W> {
+        if self.closed {
+            return Some(waiter);
+        }
+        self.await_reply(sent, waiter);
+        None
     }
 
     /// Takes one chunk of what the socket delivered: events are queued, and the
@@ -313,10 +368,23 @@ fn route_line<W>(
         events.push_sniffed(params);
         return true;
     }
+    if let Some((id, result)) = sniff_reply(&text) {
+        if let Some((deadline, waiter)) = pending.remove(&id) {
+            let start = result.as_ptr() as usize - text.as_ptr() as usize;
+            let sniffed = SniffedReply {
+                line: text.as_ref().into(),
+                result: start..start + result.len(),
+                sent: SentRequest { id, deadline },
+            };
+            replies.push((waiter, Ok(ReplyResult::Sniffed(sniffed))));
+        }
+        return false;
+    }
     match classify_text(&text) {
         RawIncoming::Reply { id, outcome } => {
             if let Some((_, waiter)) = pending.remove(&id) {
-                replies.push((waiter, outcome.map(|r| r.map(RawValue::to_owned))));
+                let result = outcome.map(|r| ReplyResult::Checked(r.map(RawValue::to_owned)));
+                replies.push((waiter, result));
             }
             false
         }
@@ -348,13 +416,65 @@ mod tests {
             .into_iter()
             .map(|(w, r)| {
                 let text = match r {
-                    Ok(Some(raw)) => raw.get().to_string(),
-                    Ok(None) => "undefined".into(),
+                    Ok(ReplyResult::Checked(Some(raw))) => raw.get().to_string(),
+                    Ok(ReplyResult::Checked(None)) => "undefined".into(),
+                    Ok(ReplyResult::Sniffed(sniffed)) => {
+                        format!("sniffed: {}", sniffed.result_text())
+                    }
                     Err(e) => format!("error: {e}"),
                 };
                 (w, text)
             })
             .collect()
+    }
+
+    #[test]
+    fn sniffed_replies_are_left_to_their_owner_and_recheck_reads_the_line() {
+        let (mut conn, _theirs) = connection(Duration::from_secs(30));
+        for w in 1..=4u32 {
+            conn.start_call("m", None, w).ok().unwrap();
+        }
+        let replies = conn.feed(
+            concat!(
+                r#"{"jsonrpc":"2.0","id":1,"result":{"ok":true}}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","id":2,"result":{},"error":{"code":-5,"message":"no"}}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","id":3,"result":{"broken":}}"#,
+                "\n",
+                r#"{"jsonrpc":"2.0","id":4,"result":[}"#,
+                "\n",
+            )
+            .as_bytes(),
+        );
+        let mut sniffed: Vec<(u32, SniffedReply)> = replies
+            .into_iter()
+            .map(|(w, r)| match r {
+                Ok(ReplyResult::Sniffed(s)) => (w, s),
+                other => panic!("not sniffed: {other:?}"),
+            })
+            .collect();
+        assert_eq!(sniffed[0].1.result_text(), r#"{"ok":true}"#);
+        // Call 2's line, read in full, is a reply with an error.
+        let (_, second) = sniffed.remove(1);
+        match second.recheck() {
+            Ok(Err(e)) => assert_eq!(e.to_string(), "rpc error [-5]: no"),
+            other => panic!("unexpected {other:?}"),
+        }
+        // Call 3's line is malformed: the call waits on, and its reply counts.
+        let (w3, third) = sniffed.remove(1);
+        let sent = third.recheck().expect_err("a malformed line is no reply");
+        assert!(conn.await_again(sent, w3).is_none());
+        assert_eq!(
+            texts(conn.feed(b"{\"id\":3,\"result\":7}\n")),
+            vec![(3, "7".into())]
+        );
+        // Once the connection has ended, nothing more can answer: it comes back.
+        let (w4, fourth) = sniffed.remove(1);
+        let sent = fourth.recheck().expect_err("a malformed line is no reply");
+        assert!(texts(conn.end(None)).is_empty());
+        assert_eq!(conn.await_again(sent, w4), Some(4));
+        assert_eq!(conn.in_flight(), 0);
     }
 
     #[test]
@@ -457,7 +577,10 @@ mod tests {
         assert!(conn.feed(format!("{big}\n").as_bytes()).is_empty());
         let replies = conn.end(None);
         assert_eq!(replies.len(), 1);
-        assert!(matches!(&replies[0], (1, Ok(Some(r))) if r.get().len() == OFFLOAD_LINE + 2));
+        assert!(matches!(
+            &replies[0],
+            (1, Ok(ReplyResult::Sniffed(s))) if s.result_text().len() == OFFLOAD_LINE + 2
+        ));
     }
 
     #[test]

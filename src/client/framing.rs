@@ -200,6 +200,29 @@ pub fn check_sniffed_event(params: &str) -> Option<Box<RawValue>> {
     }
 }
 
+/// How the daemon writes a successful reply (protocol §1.3: members in the
+/// order jsonrpc, id, result).
+const REPLY_HEAD: &str = r#"{"jsonrpc":"2.0","id":"#;
+
+/// The id and result text of a line written as the daemon writes successful
+/// replies (`REPLY_HEAD`, an integer id without leading zeros, `,"result":`,
+/// the result, the closing brace), found without reading the result: the
+/// reader checks it with the `JSON.parse` it needs anyway. A result that is
+/// well-formed JSON makes the line exactly the reply `classify_text` finds
+/// in it; anything else is settled by `classify_text` itself.
+pub fn sniff_reply(text: &str) -> Option<(u64, &str)> {
+    let rest = text.strip_prefix(REPLY_HEAD)?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 15 || (digits > 1 && rest.starts_with('0')) {
+        return None;
+    }
+    let id = rest[..digits].parse().ok()?;
+    let result = rest[digits..]
+        .strip_prefix(r#","result":"#)?
+        .strip_suffix('}')?;
+    (!result.is_empty()).then_some((id, result))
+}
+
 fn rpc_error(err: Value) -> CoreError {
     let body = match err {
         Value::Object(mut e) => RpcError {
@@ -372,6 +395,38 @@ mod tests {
             check_sniffed_event(r#"{"event":"x"}"#).unwrap().get(),
             r#"{"event":"x"}"#
         );
+    }
+
+    #[test]
+    fn sniffed_replies_are_the_replies_classify_finds() {
+        let line = r#"{"jsonrpc":"2.0","id":42,"result":{"phase":"idle","s":"}"}}"#;
+        let (id, result) = sniff_reply(line).expect("written as the daemon writes replies");
+        assert_eq!((id, result), (42, r#"{"phase":"idle","s":"}"}"#));
+        match classify_text(line) {
+            RawIncoming::Reply { id, outcome } => {
+                assert_eq!(id, 42);
+                assert_eq!(outcome.unwrap().unwrap().get(), result);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        // Not the daemon's spelling: left to classify_text.
+        for other in [
+            r#"{"id":1,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":01,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":"1","result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"error":{"code":1,"message":"m"}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":}"#,
+            r#"{"jsonrpc":"2.0","id":1,"result":{}} "#,
+            r#"{"jsonrpc":"2.0","id":1234567890123456,"result":{}}"#,
+        ] {
+            assert_eq!(sniff_reply(other), None, "{other}");
+        }
+        // A well-formed line with a member after the result: the sniffed text
+        // is not JSON, and classify_text reads the line as it is.
+        let (_, sniffed) =
+            sniff_reply(r#"{"jsonrpc":"2.0","id":3,"result":{},"error":{"code":1,"message":"m"}}"#)
+                .unwrap();
+        assert!(serde_json::from_str::<Value>(sniffed).is_err());
     }
 
     #[tokio::test]

@@ -32,7 +32,9 @@ use routing::PendingCalls;
 pub use subscription::{normalize_history, SubscribeStep, ALREADY_SUBSCRIBED};
 // Public for the fuzz targets (fuzz/) only: the line reader and classifier.
 #[doc(hidden)]
-pub use framing::{check_sniffed_event, classify_line, read_line, sniff_event, Incoming};
+pub use framing::{
+    check_sniffed_event, classify_line, read_line, sniff_event, sniff_reply, Incoming,
+};
 #[doc(hidden)]
 pub use line_splitter::LineSplitter;
 use subscription::Subscription;

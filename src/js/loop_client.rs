@@ -21,7 +21,7 @@ use super::events::iter_result;
 use super::host_socket::{HostSocket, Listeners};
 use super::keep_alive::KeepAlive;
 use super::raw::{self, Deferred, JsRef};
-use crate::client::driven::{DrivenConnection, RawReply};
+use crate::client::driven::{DrivenConnection, RawReply, ReplyResult, SniffedReply};
 use crate::client::large_reply::{parse_large_reply, LargeReply};
 use crate::client::{methods, EventItem, Queued, SubscribeStep, Take, WaitTicket, CLOSED};
 use crate::error::{CoreError, CoreResult};
@@ -293,7 +293,28 @@ impl LoopClient {
 
     fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {
         for (waiter, reply) in replies {
-            self.settle(env, waiter, reply.map(ReplyBody::Text));
+            let body = match reply {
+                Ok(ReplyResult::Checked(text)) => Ok(ReplyBody::Text(text)),
+                Ok(ReplyResult::Sniffed(sniffed)) => {
+                    match read_sniffed(env, &waiter.then, &sniffed) {
+                        Some(body) => Ok(body),
+                        None => match sniffed.recheck() {
+                            Ok(reply) => reply.map(ReplyBody::Text),
+                            Err(sent) => {
+                                // Not its reply after all: the call waits on.
+                                let back = self.conn.borrow_mut().await_again(sent, waiter);
+                                if let Some(waiter) = back {
+                                    let e = CoreError::plain(crate::client::CONNECTION_CLOSED);
+                                    self.settle(env, waiter, Err(e));
+                                }
+                                continue;
+                            }
+                        },
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            self.settle(env, waiter, body);
         }
     }
 
@@ -566,10 +587,28 @@ enum ReplyBody {
     Text(Option<Box<serde_json::value::RawValue>>),
     /// A parsed value (a large reply of few members, parsed off-thread).
     Value(Option<Value>),
+    /// The JS value already made (a sniffed result read by `JSON.parse`).
+    Js(sys::napi_value),
+}
+
+/// Reads a sniffed result as its call needs it, which checks it: `JSON.parse`
+/// for a JSON result, serde for the others. `None` when that refuses it.
+fn read_sniffed(env: &Env, then: &Then, sniffed: &SniffedReply) -> Option<ReplyBody> {
+    let text = sniffed.result_text();
+    match then {
+        Then::Json => raw::json_parse(env, text).ok().map(ReplyBody::Js),
+        Then::Peers => serde_json::from_str(text)
+            .ok()
+            .map(|v| ReplyBody::Value(Some(v))),
+        Then::Void | Then::Subscribed(_) => serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .ok()
+            .map(|_| ReplyBody::Text(None)),
+    }
 }
 
 fn result_value(env: &Env, then: Then, body: ReplyBody) -> Result<sys::napi_value> {
     match (then, body) {
+        (Then::Json, ReplyBody::Js(value)) => Ok(value),
         (Then::Json, ReplyBody::Text(Some(raw))) => raw::json_parse(env, raw.get()),
         (Then::Json, ReplyBody::Value(Some(v))) => raw::value_to_js(env, &v),
         (Then::Peers, ReplyBody::Text(raw)) => {
