@@ -484,9 +484,7 @@ impl LoopClient {
         self.event_waiters.borrow_mut().extend(still);
         self.update_reference(env);
     }
-}
 
-impl LoopClient {
     /// Resolves the batched reader's wait (to `undefined`) once events are
     /// queued, the connection ended or the iterator stopped: the JS side then
     /// looks again (`takeQueued`, else `next`).
