@@ -142,7 +142,7 @@ for (const [runtime, cmd] of [
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
       const out = JSON.parse(r.stdout)
       t.like(out, { first: { n: 0 }, done: false, event: { event: 'agent.status', n: 1 } })
-      t.true(out.ms >= 650, `resolved after ${out.ms} ms`)
+      t.true(out.ms >= 750, `resolved after ${out.ms} ms`)
     } finally {
       await daemon.close()
     }
