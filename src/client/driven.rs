@@ -16,7 +16,8 @@ use serde_json::Value;
 use super::direct_write::DirectWriter;
 use super::event_queue::{EventItem, EventQueue};
 use super::framing::{
-    classify_text, encode_request, oversized_request, sniff_event, sniff_reply, RawIncoming,
+    classify_text, encode_request, oversized_request, reply_head, sniff_event, sniff_reply,
+    RawIncoming,
 };
 use super::line_splitter::LineSplitter;
 use super::subscription::{SubscribeStep, Subscription};
@@ -121,8 +122,10 @@ impl<W> DrivenConnection<W> {
         })
     }
 
-    /// Sends a request and registers `waiter` for its reply. On failure the
-    /// waiter is handed back with the error and nothing is registered.
+    /// Sends a request and registers `waiter` for its reply (the tests'
+    /// shorthand for `send_request` + `await_reply`). On failure the waiter is
+    /// handed back with the error and nothing is registered.
+    #[cfg(test)]
     pub fn start_call(
         &mut self,
         method: &str,
@@ -342,17 +345,11 @@ pub const OFFLOAD_LINE: usize = 1024 * 1024;
 /// (`{"jsonrpc":"2.0","id":<digits>,`), when its call waits. Anything else,
 /// events above all (their order matters), is routed in line.
 fn offloadable_reply<W>(line: &[u8], pending: &BTreeMap<u64, (Instant, W)>) -> Option<u64> {
-    const HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
     if line.len() < OFFLOAD_LINE {
         return None;
     }
-    let rest = line.strip_prefix(HEAD)?;
-    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || digits > 15 || rest.get(digits) != Some(&b',') {
-        return None;
-    }
-    let id: u64 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
-    pending.contains_key(&id).then_some(id)
+    let (id, _, after) = reply_head(line)?;
+    (after.first() == Some(&b',') && pending.contains_key(&id)).then_some(id)
 }
 
 /// Routes one line; true when it queued an event.

@@ -205,6 +205,13 @@ impl QueueState {
         Some(event)
     }
 
+    /// Hands a checked event to the oldest live waiter, else queues it.
+    fn offer(&mut self, event: EventItem) {
+        if let Some(event) = self.hand_to_waiter(event) {
+            self.enqueue(Queued::Checked(event));
+        }
+    }
+
     /// Queued events, not counting the lag notice.
     fn event_count(&self) -> usize {
         self.slots.len() - usize::from(self.notice_queued)
@@ -286,9 +293,7 @@ impl EventQueue {
         if state.ended {
             return;
         }
-        if let Some(event) = state.hand_to_waiter(event) {
-            state.enqueue(Queued::Checked(event));
-        }
+        state.offer(event);
     }
 
     /// Adds one event sniffed from the daemon's line (`framing::sniff_event`):
@@ -302,11 +307,8 @@ impl EventQueue {
             state.enqueue(Queued::Sniffed(params.into()));
             return;
         }
-        let Some(event) = check_sniffed_event(params).map(EventItem::Raw) else {
-            return;
-        };
-        if let Some(event) = state.hand_to_waiter(event) {
-            state.enqueue(Queued::Checked(event));
+        if let Some(event) = check_sniffed_event(params).map(EventItem::Raw) {
+            state.offer(event);
         }
     }
 

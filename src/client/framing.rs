@@ -202,7 +202,20 @@ pub fn check_sniffed_event(params: &str) -> Option<Box<RawValue>> {
 
 /// How the daemon writes a successful reply (protocol §1.3: members in the
 /// order jsonrpc, id, result).
-const REPLY_HEAD: &str = r#"{"jsonrpc":"2.0","id":"#;
+const REPLY_HEAD: &[u8] = br#"{"jsonrpc":"2.0","id":"#;
+
+/// The id of a line that begins as the daemon writes replies (`REPLY_HEAD`,
+/// then 1 to 15 digits), its digits, and the bytes after them.
+pub fn reply_head(line: &[u8]) -> Option<(u64, &[u8], &[u8])> {
+    let rest = line.strip_prefix(REPLY_HEAD)?;
+    let count = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if count == 0 || count > 15 {
+        return None;
+    }
+    let (digits, after) = rest.split_at(count);
+    let id = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some((id, digits, after))
+}
 
 /// The id and result text of a line written as the daemon writes successful
 /// replies (`REPLY_HEAD`, an integer id without leading zeros, `,"result":`,
@@ -211,15 +224,13 @@ const REPLY_HEAD: &str = r#"{"jsonrpc":"2.0","id":"#;
 /// well-formed JSON makes the line exactly the reply `classify_text` finds
 /// in it; anything else is settled by `classify_text` itself.
 pub fn sniff_reply(text: &str) -> Option<(u64, &str)> {
-    let rest = text.strip_prefix(REPLY_HEAD)?;
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || digits > 15 || (digits > 1 && rest.starts_with('0')) {
+    let (id, digits, after) = reply_head(text.as_bytes())?;
+    if digits.len() > 1 && digits[0] == b'0' {
         return None;
     }
-    let id = rest[..digits].parse().ok()?;
-    let result = rest[digits..]
-        .strip_prefix(r#","result":"#)?
-        .strip_suffix('}')?;
+    // `after` starts at an ASCII byte of `text`: a char boundary.
+    let rest = &text[text.len() - after.len()..];
+    let result = rest.strip_prefix(r#","result":"#)?.strip_suffix('}')?;
     (!result.is_empty()).then_some((id, result))
 }
 

@@ -7,15 +7,13 @@
 //! functions and `undefined` dropped, and a BigInt or a cycle rejects with the
 //! TypeError JSON.stringify throws.
 
-use std::cell::RefCell;
-
 use napi::bindgen_prelude::*;
 use napi::sys;
 use serde_json::{Map, Value};
 
 use super::errors::js_error;
 use super::promise::Json;
-use super::raw::{self, Deferred, JsRef};
+use super::raw::{self, Deferred};
 use crate::error::CoreError;
 
 /// Why an argument was refused: our message, or what JS itself threw.
@@ -117,10 +115,6 @@ pub fn call_timeout(opts: &Option<Unknown>) -> std::time::Duration {
     }
 }
 
-thread_local! {
-    static JSON_STRINGIFY: RefCell<Option<(sys::napi_env, JsRef)>> = const { RefCell::new(None) };
-}
-
 /// `JSON.stringify(value)` as a JSON value: `None` where JSON.stringify gives
 /// `undefined` (undefined, a function, a symbol).
 pub fn json(env: &Env, value: Option<Unknown>) -> ArgResult<Option<Value>> {
@@ -131,7 +125,7 @@ pub fn json(env: &Env, value: Option<Unknown>) -> ArgResult<Option<Value>> {
         return Ok(None);
     }
     let failed = |e: Error| ArgError::Message(e.reason);
-    let stringify = raw::json_function(env, &JSON_STRINGIFY, "stringify").map_err(failed)?;
+    let stringify = raw::json_stringify_function(env).map_err(failed)?;
     let text =
         raw::call(env, raw::undefined(env), stringify, &[value.raw()]).map_err(|thrown| {
             thrown.map_or_else(

@@ -126,11 +126,7 @@ impl EventIterator {
     /// once, one event's JSON per line, or `null` (see `LoopEvents::take_queued`).
     #[napi(skip_typescript)]
     pub fn take_queued(&self, env: &Env) -> Result<Unknown<'_>> {
-        let value = match &self.source {
-            EventSource::HostLoop(events) => events.take_queued(env)?,
-            EventSource::Tokio { .. } => raw::null(env),
-        };
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+        self.on_host_loop(env, |events| events.take_queued(env))
     }
 
     /// Internal to the package's JS entry (not typed): a promise resolving
@@ -138,11 +134,7 @@ impl EventIterator {
     /// (see `LoopEvents::wait_queued`).
     #[napi(skip_typescript)]
     pub fn wait_queued(&self, env: &Env) -> Result<Unknown<'_>> {
-        let value = match &self.source {
-            EventSource::HostLoop(events) => events.wait_queued(env)?,
-            EventSource::Tokio { .. } => raw::null(env),
-        };
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
+        self.on_host_loop(env, |events| events.wait_queued(env))
     }
 
     /// Internal to the package's JS entry (not typed): the first `used`
@@ -197,5 +189,19 @@ impl EventIterator {
             EventSource::HostLoop(events) => events.stop(env),
             EventSource::Tokio { stream, .. } => stream.stop(),
         }
+    }
+
+    /// `f`'s value for an iterator read on the host's loop; `null` for one
+    /// read by Tokio (the batched JS side then waits through `next`).
+    fn on_host_loop(
+        &self,
+        env: &Env,
+        f: impl FnOnce(&Rc<LoopEvents>) -> Result<sys::napi_value>,
+    ) -> Result<Unknown<'_>> {
+        let value = match &self.source {
+            EventSource::HostLoop(events) => f(events)?,
+            EventSource::Tokio { .. } => raw::null(env),
+        };
+        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 }

@@ -179,15 +179,34 @@ impl LoopClient {
         }
     }
 
-    fn send(&self, env: &Env, method: &str, params: Option<&Value>, waiter: Waiter) {
-        let started = self.conn.borrow_mut().start_call(method, params, waiter);
-        match started {
-            Ok(()) => {
+    /// Sends one request and returns the promise its reply settles (from the
+    /// socket's callbacks). The request goes out first; the promise and the
+    /// caller's origin are made while the daemon works on it.
+    fn start_call(
+        &self,
+        env: &Env,
+        method: &str,
+        params: Option<&Value>,
+        then: Then,
+        keep: Rc<LoopOwner>,
+    ) -> Result<sys::napi_value> {
+        let sent = self.conn.borrow_mut().send_request(method, params);
+        let (deferred, promise, origin) = CallerOrigin::start(env)?;
+        let waiter = Waiter {
+            deferred,
+            origin,
+            then,
+            _keep: keep,
+        };
+        match sent {
+            Ok(sent) => {
+                self.conn.borrow_mut().await_reply(sent, waiter);
                 self.arm_timer(env);
                 self.update_reference(env);
             }
-            Err((e, waiter)) => self.settle(env, waiter, Err(e)),
+            Err(e) => self.settle(env, waiter, Err(e)),
         }
+        Ok(promise)
     }
 
     pub fn is_closed(&self) -> bool {
@@ -515,24 +534,7 @@ impl LoopOwner {
         params: Option<&Value>,
         then: Then,
     ) -> Result<PromiseRaw<'env, super::promise::Json>> {
-        // The request goes out first; the promise and the caller's origin are
-        // made while the daemon works on it.
-        let sent = self.0.conn.borrow_mut().send_request(method, params);
-        let (deferred, promise, origin) = CallerOrigin::start(env)?;
-        let waiter = Waiter {
-            deferred,
-            origin,
-            then,
-            _keep: self.clone(),
-        };
-        match sent {
-            Ok(sent) => {
-                self.0.conn.borrow_mut().await_reply(sent, waiter);
-                self.0.arm_timer(env);
-                self.0.update_reference(env);
-            }
-            Err(e) => self.0.settle(env, waiter, Err(e)),
-        }
+        let promise = self.0.start_call(env, method, params, then, self.clone())?;
         Ok(PromiseRaw::new(env.raw(), promise))
     }
 
@@ -674,15 +676,9 @@ impl LoopEvents {
             match step {
                 Ok(SubscribeStep::Send(params)) => {
                     let params = params.map(Value::Object);
-                    let (deferred, promise, origin) = CallerOrigin::start(env)?;
-                    let waiter = Waiter {
-                        deferred,
-                        origin,
-                        then: Then::Subscribed(self.clone()),
-                        _keep: self.owner.clone(),
-                    };
-                    client.send(env, "subscribe", params.as_ref(), waiter);
-                    return Ok(promise);
+                    let then = Then::Subscribed(self.clone());
+                    let keep = self.owner.clone();
+                    return client.start_call(env, "subscribe", params.as_ref(), then, keep);
                 }
                 Ok(SubscribeStep::AlreadyDone) => {}
                 Err(e) => {

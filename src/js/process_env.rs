@@ -16,10 +16,9 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 use serde_json::Value;
 
-use super::raw::{self, JsRef};
+use super::raw;
 
 thread_local! {
-    static JSON_STRINGIFY: RefCell<Option<(sys::napi_env, JsRef)>> = const { RefCell::new(None) };
     /// The last snapshot taken from JS on this thread, and its text.
     static LAST: RefCell<Option<(String, crate::environment::Vars)>> = const { RefCell::new(None) };
 }
@@ -40,7 +39,7 @@ pub fn sync(env: &Env) -> Result<()> {
     }
     let process = raw::property(env, env.get_global()?.raw(), "process")?;
     let vars = raw::property(env, process, "env")?;
-    let stringify = raw::json_function(env, &JSON_STRINGIFY, "stringify")?;
+    let stringify = raw::json_stringify_function(env)?;
     // A `process.env` that JSON.stringify cannot read (replaced by something
     // exotic) leaves the last snapshot in force rather than failing the call.
     let Ok(text) = raw::call(env, raw::undefined(env), stringify, &[vars]) else {

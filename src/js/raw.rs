@@ -53,6 +53,15 @@ thread_local! {
     /// `JSON.parse` of the env last seen on this thread.
     static JSON_PARSE: std::cell::RefCell<Option<(sys::napi_env, JsRef)>> =
         const { std::cell::RefCell::new(None) };
+    /// `JSON.stringify` of the env last seen on this thread.
+    static JSON_STRINGIFY: std::cell::RefCell<Option<(sys::napi_env, JsRef)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The `JSON.stringify` function of `env` (cached), for callers that handle
+/// what it throws themselves.
+pub fn json_stringify_function(env: &Env) -> Result<sys::napi_value> {
+    json_function(env, &JSON_STRINGIFY, "stringify")
 }
 
 /// `JSON.parse(text)` (replies and events cross as text: one V8 parse is
