@@ -17,8 +17,8 @@ import { plainDial } from './plain-client.mjs'
 const runtime = typeof Bun === 'undefined' ? `node ${process.version}` : `bun ${Bun.version}`
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const sim = ['release', 'debug'].map((p) => join(root, 'target', p, 'avenor-sim')).find(existsSync)
-const SEQUENTIAL_CALLS = Number(process.env.BENCH_SEQUENTIAL_CALLS ?? 3000)
-const CONCURRENT_BATCHES = Number(process.env.BENCH_CONCURRENT_BATCHES ?? 300)
+const SEQUENTIAL_CALLS = Number(process.env.BENCH_SEQUENTIAL_CALLS ?? 20_000)
+const CONCURRENT_BATCHES = Number(process.env.BENCH_CONCURRENT_BATCHES ?? 2000)
 const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100_000)
 const LOG_BYTES = Number(process.env.BENCH_LOG_BYTES ?? 1024 ** 3)
 const STATUS_TOOL_CALLS = Number(process.env.BENCH_STATUS_TOOL_CALLS ?? 300)
@@ -105,24 +105,35 @@ const plain = await plainDial(socket)
 
 // The machine's state drifts during a run (frequency, what else is scheduled),
 // so both sides are measured in ROUNDS alternating slices, and the slices of
-// each side are pooled (latency) or their median taken (throughput).
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+// each side are pooled (latency) or their median taken (throughput). The range
+// of the per-slice ratios is printed under each row: how far one slice alone
+// could be trusted.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
 const addonTimes = []
 const plainTimes = []
+const sliceRatios = { p50: [], p99: [] }
 for (let r = 0; r < ROUNDS; r++) {
-  addonTimes.push(...(await roundTrips(() => addon.status(), Math.ceil(SEQUENTIAL_CALLS / ROUNDS))).times)
-  plainTimes.push(...(await roundTrips(() => plain.call('status'), Math.ceil(SEQUENTIAL_CALLS / ROUNDS))).times)
+  const a = await roundTrips(() => addon.status(), Math.ceil(SEQUENTIAL_CALLS / ROUNDS), r === 0 ? 200 : 20)
+  const p = await roundTrips(() => plain.call('status'), Math.ceil(SEQUENTIAL_CALLS / ROUNDS), r === 0 ? 200 : 20)
+  addonTimes.push(...a.times)
+  plainTimes.push(...p.times)
+  sliceRatios.p50.push(p.p50 / a.p50)
+  sliceRatios.p99.push(p.p99 / a.p99)
 }
+const spread = (ratios) => `${''.padEnd(44)} (${ratios.length} slices: ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x, median ${medianOf(ratios).toFixed(2)}x)`
+const medianOf = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 row('sequential status() round trip, p50', percentile(addonTimes, 50), percentile(plainTimes, 50), 'µs', 'lower')
+console.log(spread(sliceRatios.p50))
 row('sequential status() round trip, p99', percentile(addonTimes, 99), percentile(plainTimes, 99), 'µs', 'lower')
+console.log(spread(sliceRatios.p99))
 const addonRates = []
 const plainRates = []
 for (let r = 0; r < ROUNDS; r++) {
   addonRates.push(await throughput(() => addon.status(), Math.ceil(CONCURRENT_BATCHES / ROUNDS)))
   plainRates.push(await throughput(() => plain.call('status'), Math.ceil(CONCURRENT_BATCHES / ROUNDS)))
 }
-const medianOf = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 row('64 concurrent status() calls, throughput', medianOf(addonRates), medianOf(plainRates), 'calls/s', 'higher')
+console.log(spread(addonRates.map((a, i) => a / plainRates[i])))
 
 // Ownership of mutating calls is per connection (protocol §2.1): each stream run
 // subscribes and spawns on its own connection, after the others are closed.
@@ -192,7 +203,7 @@ const plainStreamOnce = () =>
 // A stream's outcome varies a lot from run to run on a small machine (who is
 // scheduled when decides what is dropped): each side streams STREAM_RUNS
 // times, alternating, and the run with the median received rate counts.
-const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 7)
+const STREAM_RUNS = Number(process.env.BENCH_STREAM_RUNS ?? 11)
 const addonRuns = []
 const plainRuns = []
 for (let i = 0; i < STREAM_RUNS; i++) {
@@ -207,6 +218,7 @@ const plainStream = medianRun(plainRuns)
 row(`events() pace, ${STREAM_EVENTS.toLocaleString('en-US')} streamed events`, addonStream.perSecond, plainStream.perSecond, 'events/s', 'higher')
 row('events() received by the reader', addonStream.receivedPerSecond, plainStream.receivedPerSecond, 'events/s', 'higher')
 console.log(`${''.padEnd(44)} (addon received ${addonStream.received}, dropped ${addonStream.dropped}; baseline received ${plainStream.received}, dropped ${plainStream.dropped})`)
+console.log(spread(addonRuns.map((a, i) => a.receivedPerSecond / plainRuns[i].receivedPerSecond)).replace('slices', 'stream pairs'))
 
 // eventsTool on a large log: tail read (the addon) vs the original's whole-file scan.
 function writeLog(path, bytes) {
