@@ -27,6 +27,52 @@ Client.prototype.events = function events(opts) {
   return batchedEvents(nativeEvents.call(this, opts))
 }
 
+// Bun: a `Client` call's rejection gets its caller's frames here, when it
+// rejects, from JavaScriptCore's async stack: an Error made inside a resumed
+// async function names every caller awaiting the call (`at async caller`), as
+// V8's async stack does for the addon's native rejection handler in Node (see
+// src/js/caller_origin.rs). Capturing a stack when each call starts instead (an
+// Error per call) cost Bun more than the rest of the call's work in the addon.
+// A method's synchronous throw (a bad argument) is thrown as it was.
+if (typeof Bun !== 'undefined') {
+  for (const name of Object.getOwnPropertyNames(Client.prototype)) {
+    const native = Object.getOwnPropertyDescriptor(Client.prototype, name).value
+    if (name === 'constructor' || typeof native !== 'function') continue
+    const method = {
+      [name](...args) {
+        const result = native.apply(this, args)
+        return result instanceof Promise ? settledWithCallerFrames(result) : result
+      },
+    }[name]
+    Object.defineProperty(method, 'length', { value: native.length })
+    Object.defineProperty(Client.prototype, name, { value: method, writable: true, configurable: true })
+  }
+}
+
+async function settledWithCallerFrames(call) {
+  try {
+    return await call
+  } catch (error) {
+    throw withCallerFrames(error)
+  }
+}
+
+// Gives `error` the awaiting callers' frames under its own `name: message`
+// line; leaves it alone when no caller awaits (there are none to give).
+function withCallerFrames(error) {
+  if (!(error instanceof Error)) return error
+  // Skipped: the Error's line, this function and settledWithCallerFrames.
+  const frames = String(new Error().stack).split('\n').slice(3)
+  if (frames.length === 0) return error
+  const header = error.message ? `${error.name}: ${error.message}` : String(error.name)
+  try {
+    error.stack = `${header}\n${frames.join('\n')}`
+  } catch {
+    // A stack that cannot be written stays as it was.
+  }
+  return error
+}
+
 function batchedEvents(native) {
   let lines = null
   let at = 0

@@ -1,12 +1,19 @@
 //! Where a client call's rejection says it came from, at a price the hot path
-//! can pay. Capturing a stack costs little in JavaScriptCore (Bun, ~0.2 µs)
-//! but 6–17 µs per call in V8 (Node: the capture summarises optimised frames),
-//! more than the whole round trip of a plain-JS client. So in Node nothing is
-//! captured when the call starts: the promise handed out is the call's own
-//! promise chained through a native rejection handler, and that handler makes
-//! the error's frames when it runs, inside the reaction job, where V8's async
-//! stack traces name every caller awaiting the call (`at async caller`).
+//! can pay. Capturing a stack when each call starts (an Error per call) costs
+//! 6–17 µs per call in V8 (Node: the capture summarises optimised frames),
+//! more than a plain-JS client's whole round trip, and about 0.5 µs in
+//! JavaScriptCore (Bun), a tenth of a call's work there. So the frames are
+//! made when the call rejects, from the engine's async stack, which names
+//! every caller awaiting the call (`at async caller`):
+//! * in Node the promise handed out is the call's own promise chained through
+//!   a native rejection handler, which makes the frames inside its reaction
+//!   job, where V8's async stack is available;
+//! * in Bun, JavaScriptCore has an async stack only inside a resumed async
+//!   function, so `index.js` wraps each `Client` method in one and makes the
+//!   frames there; the addon records nothing.
+//!
 //! A caller that awaits gets its frames; one that does not gets the message.
+//! Calls no JS wraps (an iterator's own `subscribe`) still capture in Bun.
 
 use std::cell::RefCell;
 use std::ptr;
@@ -19,10 +26,12 @@ use super::raw::{self, Deferred, JsRef};
 
 /// How one call's rejection gets its frames.
 pub enum CallerOrigin {
-    /// Captured when the call started (Bun).
+    /// Captured when the call started (Bun, a call no JS wraps).
     Captured(CallerStack),
     /// Made by the rejection handler from V8's async stack (Node).
     Awaited,
+    /// Made by the JS wrapper around the call (Bun's `Client` methods).
+    MadeInJs,
 }
 
 /// Per env: whether to capture eagerly, `Promise.prototype.then` and the handler.
@@ -97,7 +106,12 @@ fn give_async_frames(env: &Env, error: sys::napi_value) {
 
 impl CallerOrigin {
     /// A new call's promise and its origin: returns the promise to hand to JS.
-    pub fn start(env: &Env) -> Result<(Deferred, sys::napi_value, CallerOrigin)> {
+    /// `wrapped_in_js`: the caller is a `Client` method, which `index.js`
+    /// wraps in Bun (see the module's comment).
+    pub fn start(
+        env: &Env,
+        wrapped_in_js: bool,
+    ) -> Result<(Deferred, sys::napi_value, CallerOrigin)> {
         let (deferred, promise) = Deferred::new(env)?;
         match engine_of(env)? {
             (false, Some((then, handler))) => {
@@ -105,6 +119,7 @@ impl CallerOrigin {
                     .map_err(|_| Error::from_reason("Promise.prototype.then failed"))?;
                 Ok((deferred, chained, CallerOrigin::Awaited))
             }
+            _ if wrapped_in_js => Ok((deferred, promise, CallerOrigin::MadeInJs)),
             _ => Ok((
                 deferred,
                 promise,

@@ -191,7 +191,8 @@ impl LoopClient {
         keep: Rc<LoopOwner>,
     ) -> Result<sys::napi_value> {
         let sent = self.conn.borrow_mut().send_request(method, params);
-        let (deferred, promise, origin) = CallerOrigin::start(env)?;
+        let wrapped_in_js = !matches!(then, Then::Subscribed(_));
+        let (deferred, promise, origin) = CallerOrigin::start(env, wrapped_in_js)?;
         let waiter = Waiter {
             deferred,
             origin,
