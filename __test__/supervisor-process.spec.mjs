@@ -68,6 +68,18 @@ test('an idle supervisor keeps no handle alive; the host exits and stops the dae
   t.false(existsSync(socket))
 })
 
+// statusTool({ runId }) of a run the singleton tracks goes over a connection of
+// the JS thread's own (read by the host's loop), opened once and kept: one more
+// socket after three calls. Kept, it still lets the process end by itself.
+test('statusTool on the host loop keeps one connection of its own and no handle alive', async (t) => {
+  const { socket, how, stdout } = await runHost(t, 'idle-status')
+  t.is(how.code, 0)
+  t.false(existsSync(socket))
+  const report = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{')))
+  t.deepEqual(report.statuses, [true, true, true])
+  t.is(report.socketsAfter, report.socketsBefore + 1)
+})
+
 for (const [signal, code] of [
   ['SIGINT', 130],
   ['SIGTERM', 143],

@@ -111,6 +111,27 @@ describe('permissions', () => {
   })
 })
 
+describe('statusTool({ runId }) of a run the singleton tracks', () => {
+  // Answered on the host's loop over a connection of its own (see
+  // supervisor-process.spec.mjs); naming the singleton explicitly takes the
+  // Tokio path through its own connection. Both answer alike.
+  it('answers as through the singleton’s own connection, waiting and done, in both views', async () => {
+    const run = await spawnTool({ prompt: 'permission bash; say after', label: 'both-paths' })
+    const supervisorId = Supervisor.currentInstance()!.supervisorId
+    const waiting = await until(() => statusOf(run.run_id), (s) => s.status === 'waiting')
+    expect(waiting).toMatchObject({ run_id: run.run_id, label: 'both-paths', runtime_id: run.runtime_id })
+    expect(await statusOf(run.run_id, supervisorId)).toEqual(waiting)
+    expect(await statusOf('both-paths')).toEqual(waiting)
+    const lifecycle = await statusTool({ runId: run.run_id, view: 'lifecycle' })
+    expect(lifecycle).toEqual(await statusTool({ runId: run.run_id, supervisorId, view: 'lifecycle' }))
+    await answerPermissionTool({ runId: run.run_id, optionId: 'allow' })
+    const done = await until(() => statusOf(run.run_id), (s) => s.status === 'done')
+    expect(done.final_output).toBe('permission grantedafter')
+    expect(await statusOf(run.run_id, supervisorId)).toEqual(done)
+    await expect(statusTool({ runId: run.run_id, view: 'bogus' as any })).rejects.toThrow('invalid status view: bogus')
+  })
+})
+
 describe('a daemon that crashes mid-run', () => {
   it('is reported by status and replaced by the next get()', async () => {
     const run = await spawnTool({ prompt: 'sleep 30; crash-daemon 3' })

@@ -36,6 +36,10 @@ pub enum Then {
     Peers,
     /// The subscribe an iterator's first `next()` sent: then takes an event.
     Subscribed(Rc<LoopEvents>),
+    /// Hands the `result` (`None` when the call failed or had none) to Rust,
+    /// which makes the value the promise settles with (a tool's own request,
+    /// see `status_on_host_loop`).
+    Native(Box<dyn FnOnce(Option<Value>) -> CoreResult<Value>>),
 }
 
 /// A promise waiting for its call's reply.
@@ -108,6 +112,22 @@ pub struct Prepared {
     write_fd: OwnedFd,
     read_fd: OwnedFd,
     call_timeout: Duration,
+}
+
+impl Prepared {
+    /// A connection made on the JS thread (`status_on_host_loop`).
+    pub fn from_stream(
+        stream: std::os::unix::net::UnixStream,
+        call_timeout: Duration,
+    ) -> std::io::Result<Prepared> {
+        use std::os::fd::AsFd;
+        let read_fd = stream.as_fd().try_clone_to_owned()?;
+        Ok(Prepared {
+            write_fd: OwnedFd::from(stream),
+            read_fd,
+            call_timeout,
+        })
+    }
 }
 
 /// Connects (on Tokio) and prepares a connection for the host's loop.
@@ -191,7 +211,8 @@ impl LoopClient {
         keep: Rc<LoopOwner>,
     ) -> Result<sys::napi_value> {
         let sent = self.conn.borrow_mut().send_request(method, params);
-        let wrapped_in_js = !matches!(then, Then::Subscribed(_));
+        // Bun's `index.js` wraps the `Client` methods, which make these calls.
+        let wrapped_in_js = matches!(then, Then::Json | Then::Void | Then::Peers);
         let (deferred, promise, origin) = CallerOrigin::start(env, wrapped_in_js)?;
         let waiter = Waiter {
             deferred,
@@ -353,6 +374,18 @@ impl LoopClient {
             (Then::Subscribed(events), Err(e)) => {
                 events.finished.set(true);
                 Err(e)
+            }
+            (Then::Native(make), reply) => {
+                let result = reply.ok().and_then(body_value);
+                match make(result) {
+                    Ok(value) => Ok(unsafe {
+                        super::promise::Json::to_napi_value(
+                            env.raw(),
+                            super::promise::Json(Some(value)),
+                        )
+                    }),
+                    Err(e) => Err(e),
+                }
             }
             (then, Ok(body)) => Ok(result_value(env, then, body)),
             (_, Err(e)) => Err(e),
@@ -601,9 +634,22 @@ fn read_sniffed(env: &Env, then: &Then, sniffed: &SniffedReply) -> Option<ReplyB
         Then::Peers => serde_json::from_str(text)
             .ok()
             .map(|v| ReplyBody::Value(Some(v))),
+        Then::Native(_) => serde_json::from_str(text)
+            .ok()
+            .map(|v| ReplyBody::Value(Some(v))),
         Then::Void | Then::Subscribed(_) => serde_json::from_str::<serde::de::IgnoredAny>(text)
             .ok()
             .map(|_| ReplyBody::Text(None)),
+    }
+}
+
+/// A reply's `result` as a Rust value (`Then::Native`).
+fn body_value(body: ReplyBody) -> Option<Value> {
+    match body {
+        ReplyBody::Text(raw) => raw.and_then(|r| serde_json::from_str(r.get()).ok()),
+        ReplyBody::Value(v) => v,
+        // Made only for `Then::Json`.
+        ReplyBody::Js(_) => None,
     }
 }
 

@@ -22,6 +22,7 @@ pub mod process_env;
 pub mod promise;
 pub mod raw;
 pub mod simulator;
+pub mod status_on_host_loop;
 pub mod supervisor;
 pub mod tool_call;
 pub mod tools;

@@ -42,6 +42,22 @@ where
     settle_tool(env, async move { fut.await.map(Some) })
 }
 
+/// `statusTool(args)`: its common call on the host's loop when it can be
+/// (`status_on_host_loop`), else on Tokio like the other tools.
+pub fn run_status_tool<'env>(
+    env: &'env Env,
+    args: Option<Value>,
+) -> Result<PromiseRaw<'env, Json>> {
+    exit_hooks::ensure_registered(env)?;
+    super::process_env::sync(env)?;
+    let args = args_of(args);
+    if let Some(promise) = super::status_on_host_loop::try_status(env, &args)? {
+        return Ok(PromiseRaw::new(env.raw(), promise));
+    }
+    let fut = crate::tools::status::status_tool(args);
+    settle_json(env, async move { fut.await.map(Some) })
+}
+
 /// A JS value passed through untouched. Closures with a fixed return type
 /// (`create_function_from_closure`, promise callbacks) cannot name the scope
 /// they run in, so they hand back the raw handle, valid until they return.

@@ -15,7 +15,7 @@ use super::json::json_of;
 use super::promise::Json;
 use super::tool_call::{run_tool as run, settle_tool};
 use crate::tools::result::{result_tool as run_result_tool, AbortFlag};
-use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn, status};
+use crate::tools::{answer_permission, events, follow_up, inspect, shutdown, spawn};
 
 /// Spawns a run (auto-starting the daemon unless `supervisorId` is given).
 #[napi(
@@ -32,7 +32,7 @@ pub fn spawn_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRa
     ts_return_type = "Promise<StatusResult | StatusResult[]>"
 )]
 pub fn status_tool<'env>(env: &'env Env, args: Option<Value>) -> Result<PromiseRaw<'env, Json>> {
-    run(env, args, status::status_tool)
+    super::tool_call::run_status_tool(env, args)
 }
 
 /// Answers a run's pending permission request.

@@ -146,35 +146,126 @@ impl TrackedStatus {
     async fn finish(self, registry: &Registry<'_>, run_id: &str) -> Map<String, Value> {
         let TrackedStatus {
             info,
-            mut sentinel,
+            sentinel,
             live,
         } = self;
         let live = match live {
             LiveStatus::Given(l) => l,
             LiveStatus::Asked(None) => None,
-            LiveStatus::Asked(Some(call)) => match call.finish().await {
-                Ok(Some(Value::Object(m))) => Some(m),
-                _ => None,
-            },
+            LiveStatus::Asked(Some(call)) => live_of(call.finish().await.ok().flatten()),
         };
-        if live.as_ref().is_some_and(turn_is_over) {
-            sentinel = read_sentinel(Path::new(&info.sentinel_path)).or(sentinel);
-        }
-        let result = build_status(
-            live.as_ref(),
-            sentinel.as_ref(),
-            &StatusFallback {
-                run_id: run_id.to_string(),
-                prefer_fallback_run_id: true,
-                label: info.label.clone(),
-                runtime_id: info.runtime_id.clone(),
-                run_info: Some(&info),
-            },
+        complete(&info, sentinel, live, registry, run_id)
+    }
+}
+
+/// A `status` reply as a tracked run's live status: an object, else none.
+fn live_of(result: Option<Value>) -> Option<Map<String, Value>> {
+    match result {
+        Some(Value::Object(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// What follows a tracked run's live status: the sentinel read again when the
+/// turn is over, the status built, the registry kept in step.
+fn complete(
+    info: &RunInfo,
+    mut sentinel: Option<crate::runs::sentinel::Sentinel>,
+    live: Option<Map<String, Value>>,
+    registry: &Registry<'_>,
+    run_id: &str,
+) -> Map<String, Value> {
+    if live.as_ref().is_some_and(turn_is_over) {
+        sentinel = read_sentinel(Path::new(&info.sentinel_path)).or(sentinel);
+    }
+    let result = build_status(
+        live.as_ref(),
+        sentinel.as_ref(),
+        &StatusFallback {
+            run_id: run_id.to_string(),
+            prefer_fallback_run_id: true,
+            label: info.label.clone(),
+            runtime_id: info.runtime_id.clone(),
+            run_info: Some(info),
+        },
+    );
+    if let Some(live) = &live {
+        registry.update(info, live);
+    }
+    result
+}
+
+/// `statusTool({ runId })` for a run the running singleton tracks, in two
+/// steps around its one `status` request, for a caller that makes the request
+/// itself on the host's loop (`js::status_on_host_loop`): `begin_tracked`
+/// does what precedes the request and `TrackedCall::end` what follows the
+/// reply, exactly as `status_tool` does them. `None` when the call takes
+/// `status_tool`'s path: an explicit supervisor, no singleton ready (it may
+/// have to start), a lost run, a run the singleton does not track or that has
+/// no runtime id, a view that does not exist (`status_tool` rejects it).
+pub struct TrackedCall {
+    sup: std::sync::Arc<crate::supervisor::Supervisor>,
+    info: RunInfo,
+    sentinel: Option<crate::runs::sentinel::Sentinel>,
+    view: Option<String>,
+}
+
+/// The request a `TrackedCall` waits for, and where to send it.
+pub struct TrackedRequest {
+    /// The singleton's control socket.
+    pub socket: String,
+    /// The singleton instance (a replaced one has another).
+    pub supervisor_serial: u64,
+    pub params: Value,
+}
+
+pub fn begin_tracked(args: &Args) -> Option<(TrackedCall, TrackedRequest)> {
+    let run_id = string(args, "runId").filter(|s| !s.is_empty())?;
+    if supervisor_id(args).is_some() {
+        return None;
+    }
+    let view = text(args, "view");
+    shape_status_result(Map::new(), view.as_deref()).ok()?;
+    if lost_run(&run_id).is_some() {
+        return None;
+    }
+    // As `Supervisor.get()` answers without starting anything.
+    let sup = crate::supervisor::singleton::current()
+        .filter(|sup| !sup.is_crashed() && sup.client_is_open())?;
+    let info = Registry::Local(&sup).find(&run_id)?;
+    let runtime_id = info.runtime_id.clone()?;
+    // The sentinel before the live status, as `TrackedStatus::start` reads it.
+    let sentinel = read_sentinel(Path::new(&info.sentinel_path));
+    let request = TrackedRequest {
+        socket: sup.supervisor_id().to_string(),
+        supervisor_serial: sup.serial(),
+        params: serde_json::json!({ "runtime_id": runtime_id }),
+    };
+    let call = TrackedCall {
+        sup,
+        info,
+        sentinel,
+        view,
+    };
+    Some((call, request))
+}
+
+impl TrackedCall {
+    /// The status result, from the `status` reply (`None`: the request
+    /// failed, which the full path answers without a live status too).
+    pub fn end(self, reply: Option<Value>) -> CoreResult<Value> {
+        let registry = Registry::Local(&self.sup);
+        let one = complete(
+            &self.info,
+            self.sentinel,
+            live_of(reply),
+            &registry,
+            &self.info.run_id,
         );
-        if let Some(live) = &live {
-            registry.update(&info, live);
-        }
-        result
+        Ok(Value::Object(shape_status_result(
+            one,
+            self.view.as_deref(),
+        )?))
     }
 }
 
