@@ -26,6 +26,10 @@ thread_local! {
 /// Copies `process.env` into the Rust snapshot.
 pub fn sync(env: &Env) -> Result<()> {
     if !raw::is_bun(env) && super::exit_hooks::is_main_thread() {
+        // Unchanged (the usual case): nothing to build, nothing to replace.
+        if crate::environment::snapshot().is_some_and(|vars| environ_is(&vars)) {
+            return Ok(());
+        }
         let vars = std::env::vars_os()
             .map(|(k, v)| {
                 (
@@ -75,4 +79,48 @@ pub fn sync(env: &Env) -> Result<()> {
     let vars = crate::environment::set_snapshot(snapshot);
     LAST.set(Some((text, vars)));
     Ok(())
+}
+
+/// Whether the C environment holds exactly `vars` (a name that is not UTF-8
+/// never matches: its snapshot entry was made lossily, so it is rebuilt).
+fn environ_is(vars: &HashMap<String, String>) -> bool {
+    let mut count = 0;
+    for (name, value) in std::env::vars_os() {
+        count += 1;
+        let same = match (name.to_str(), value.to_str()) {
+            (Some(name), Some(value)) => vars.get(name).is_some_and(|v| v == value),
+            _ => false,
+        };
+        if !same {
+            return false;
+        }
+    }
+    count == vars.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn environ() -> HashMap<String, String> {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect()
+    }
+
+    #[test]
+    fn the_environment_matches_its_own_copy_and_nothing_else() {
+        let vars = environ();
+        assert!(environ_is(&vars));
+        let (name, value) = vars.iter().next().expect("a variable");
+        let mut changed = vars.clone();
+        changed.insert(name.clone(), format!("{value}-changed"));
+        assert!(!environ_is(&changed));
+        let mut fewer = vars.clone();
+        fewer.remove(name);
+        assert!(!environ_is(&fewer));
+        let mut more = vars.clone();
+        more.insert("AVENOR_TEST_NOT_IN_THE_ENVIRONMENT".into(), "1".into());
+        assert!(!environ_is(&more));
+    }
 }
