@@ -81,10 +81,14 @@ describe('a daemon killed under a run', () => {
       () => new Error('resultTool resolved'),
       (error: Error) => error,
     )
+    // A status asked on the host's loop just before the kill: its connection
+    // may end under it; it still answers (without the daemon's view, if so).
+    const inFlight = statusOf(run.run_id)
     process.kill(pid, 'SIGKILL')
     const deadline = new Promise<Error>((resolve) => setTimeout(() => resolve(new Error('still waiting after 5 s')), 5000))
     const error = await Promise.race([waiting, deadline])
     expect(error.message).toBe('the avenor daemon was killed by SIGKILL while the run was active')
+    expect(await Promise.race([inFlight, deadline])).toMatchObject({ run_id: run.run_id, label: 'doomed' })
 
     for (const reference of [run.run_id, 'doomed']) {
       expect(await statusOf(reference)).toMatchObject({
