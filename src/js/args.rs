@@ -24,7 +24,7 @@ pub enum ArgError {
 
 pub type ArgResult<T> = std::result::Result<T, ArgError>;
 
-fn must_be(what: &str, kind: &str) -> ArgError {
+fn must_be<W: std::fmt::Display + ?Sized>(what: &W, kind: &str) -> ArgError {
     ArgError::Message(format!("{what} must be {kind}"))
 }
 
@@ -50,7 +50,12 @@ fn absent(t: ValueType) -> bool {
     matches!(t, ValueType::Undefined | ValueType::Null)
 }
 
-pub fn string(value: Option<Unknown>, what: &str) -> ArgResult<String> {
+/// `what` names the argument in the message; it is formatted only when the
+/// argument is refused (a call's hot path makes no string for it).
+pub fn string<W: std::fmt::Display + ?Sized>(
+    value: Option<Unknown>,
+    what: &W,
+) -> ArgResult<String> {
     match kind(&value) {
         ValueType::String => {
             let v = value.expect("a string");
@@ -62,7 +67,10 @@ pub fn string(value: Option<Unknown>, what: &str) -> ArgResult<String> {
 }
 
 /// `undefined` and `null` read as absent.
-pub fn opt_string(value: Option<Unknown>, what: &str) -> ArgResult<Option<String>> {
+pub fn opt_string<W: std::fmt::Display + ?Sized>(
+    value: Option<Unknown>,
+    what: &W,
+) -> ArgResult<Option<String>> {
     if absent(kind(&value)) {
         return Ok(None);
     }
@@ -70,7 +78,10 @@ pub fn opt_string(value: Option<Unknown>, what: &str) -> ArgResult<Option<String
 }
 
 /// `undefined` and `null` read as absent.
-pub fn opt_number(value: Option<Unknown>, what: &str) -> ArgResult<Option<f64>> {
+pub fn opt_number<W: std::fmt::Display + ?Sized>(
+    value: Option<Unknown>,
+    what: &W,
+) -> ArgResult<Option<f64>> {
     match kind(&value) {
         t if absent(t) => Ok(None),
         ValueType::Number => {

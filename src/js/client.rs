@@ -172,16 +172,28 @@ impl Client {
     }
 }
 
+/// `client.<method>: <name>`, as a refused argument's message names it.
+struct ClientArg<'a> {
+    method: &'a str,
+    name: &'a str,
+}
+
+impl std::fmt::Display for ClientArg<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "client.{}: {}", self.method, self.name)
+    }
+}
+
 fn str_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<String> {
-    args::string(v, &format!("client.{method}: {name}"))
+    args::string(v, &ClientArg { method, name })
 }
 
 fn opt_str_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<Option<String>> {
-    args::opt_string(v, &format!("client.{method}: {name}"))
+    args::opt_string(v, &ClientArg { method, name })
 }
 
 fn opt_num_arg(v: Option<Unknown>, method: &str, name: &str) -> ArgResult<Option<f64>> {
-    args::opt_number(v, &format!("client.{method}: {name}"))
+    args::opt_number(v, &ClientArg { method, name })
 }
 
 #[napi]
