@@ -120,23 +120,13 @@ pub async fn connect(socket_path: &str) -> CoreResult<UnixStream> {
 }
 
 /// A second descriptor of the same connection (close-on-exec).
-pub fn duplicate(stream: &UnixStream) -> CoreResult<OwnedFd> {
-    dup_fd(stream).map_err(|e| {
+pub fn duplicate(stream: &impl std::os::fd::AsFd) -> CoreResult<OwnedFd> {
+    stream.as_fd().try_clone_to_owned().map_err(|e| {
         CoreError::plain(format!(
             "dial control socket: {}",
             os_error::describe(&e, "dup", None)
         ))
     })
-}
-
-fn dup_fd(stream: &UnixStream) -> std::io::Result<OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: dup of a descriptor we own; the result is owned by the OwnedFd.
-    let fd = unsafe { libc::fcntl(stream.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 async fn read_loop(shared: Arc<Shared>, read_half: OwnedReadHalf) {

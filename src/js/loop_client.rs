@@ -115,13 +115,13 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// A connection made on the JS thread (`status_on_host_loop`).
+    /// A connected socket readied for the host's loop: the addon writes on it,
+    /// the host reads a duplicate.
     pub fn from_stream(
         stream: std::os::unix::net::UnixStream,
         call_timeout: Duration,
-    ) -> std::io::Result<Prepared> {
-        use std::os::fd::AsFd;
-        let read_fd = stream.as_fd().try_clone_to_owned()?;
+    ) -> CoreResult<Prepared> {
+        let read_fd = crate::client::duplicate(&stream)?;
         Ok(Prepared {
             write_fd: OwnedFd::from(stream),
             read_fd,
@@ -133,17 +133,11 @@ impl Prepared {
 /// Connects (on Tokio) and prepares a connection for the host's loop.
 pub async fn prepare(socket_path: &str, call_timeout: Duration) -> CoreResult<Prepared> {
     let stream = crate::client::connect(socket_path).await?;
-    let read_fd = crate::client::duplicate(&stream)?;
     // Off Tokio's poller: the addon writes, the host's loop reads.
-    let write_fd = stream
+    let stream = stream
         .into_std()
-        .map(OwnedFd::from)
         .map_err(|e| CoreError::plain(format!("dial control socket: {e}")))?;
-    Ok(Prepared {
-        write_fd,
-        read_fd,
-        call_timeout,
-    })
+    Prepared::from_stream(stream, call_timeout)
 }
 
 impl LoopClient {
@@ -631,10 +625,7 @@ fn read_sniffed(env: &Env, then: &Then, sniffed: &SniffedReply) -> Option<ReplyB
     let text = sniffed.result_text();
     match then {
         Then::Json => raw::json_parse(env, text).ok().map(ReplyBody::Js),
-        Then::Peers => serde_json::from_str(text)
-            .ok()
-            .map(|v| ReplyBody::Value(Some(v))),
-        Then::Native(_) => serde_json::from_str(text)
+        Then::Peers | Then::Native(_) => serde_json::from_str(text)
             .ok()
             .map(|v| ReplyBody::Value(Some(v))),
         Then::Void | Then::Subscribed(_) => serde_json::from_str::<serde::de::IgnoredAny>(text)

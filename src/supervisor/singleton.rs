@@ -44,7 +44,7 @@ pub async fn get(opts: GetOptions) -> CoreResult<Arc<Supervisor>> {
         let mut previous_process = None;
         let mut previous = None;
         if let Some(inst) = &s.instance {
-            if !inst.is_crashed() && inst.client_is_open() {
+            if is_ready(inst) {
                 return Ok(inst.clone());
             }
             if !inst.is_crashed() {
@@ -115,6 +115,16 @@ async fn hand_over_runs(previous: &Arc<Supervisor>, next: &Arc<Supervisor>) {
 /// `Supervisor.currentInstance()`.
 pub fn current() -> Option<Arc<Supervisor>> {
     lock().instance.clone()
+}
+
+/// The instance `get()` would return at once, without starting anything.
+pub fn ready() -> Option<Arc<Supervisor>> {
+    current().filter(|inst| is_ready(inst))
+}
+
+/// Neither crashed nor disconnected: `get()` keeps it.
+fn is_ready(inst: &Supervisor) -> bool {
+    !inst.is_crashed() && inst.client_is_open()
 }
 
 /// `Supervisor.isCurrentInstance(id)`: exact string comparison.

@@ -229,9 +229,7 @@ pub fn begin_tracked(args: &Args) -> Option<(TrackedCall, TrackedRequest)> {
     if lost_run(&run_id).is_some() {
         return None;
     }
-    // As `Supervisor.get()` answers without starting anything.
-    let sup = crate::supervisor::singleton::current()
-        .filter(|sup| !sup.is_crashed() && sup.client_is_open())?;
+    let sup = crate::supervisor::singleton::ready()?;
     let info = Registry::Local(&sup).find(&run_id)?;
     let runtime_id = info.runtime_id.clone()?;
     // The sentinel before the live status, as `TrackedStatus::start` reads it.
