@@ -94,11 +94,24 @@ pub fn js_string(env: &Env, text: &str) -> Result<sys::napi_value> {
 }
 
 /// Whether the host is Bun (it has a `Bun` global), where some Node
-/// behaviours differ (see `host_socket`, `caller_origin`).
+/// behaviours differ (see `host_socket`, `caller_origin`, `process_env`).
+/// Looked up once per env: `process_env` asks at every tool call.
 pub fn is_bun(env: &Env) -> bool {
-    env.get_global()
+    thread_local! {
+        static IS_BUN: std::cell::Cell<Option<(sys::napi_env, bool)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some((seen, bun)) = IS_BUN.get() {
+        if seen == env.raw() {
+            return bun;
+        }
+    }
+    let bun = env
+        .get_global()
         .and_then(|g| property(env, g.raw(), "Bun"))
-        .is_ok_and(|b| type_of(env, b) != sys::ValueType::napi_undefined)
+        .is_ok_and(|b| type_of(env, b) != sys::ValueType::napi_undefined);
+    IS_BUN.set(Some((env.raw(), bun)));
+    bun
 }
 
 /// The JS value of `value`, built member by member (for values of few
