@@ -120,8 +120,9 @@ for (let r = 0; r < ROUNDS; r++) {
   sliceRatios.p50.push(p.p50 / a.p50)
   sliceRatios.p99.push(p.p99 / a.p99)
 }
-const spread = (ratios) => `${''.padEnd(44)} (${ratios.length} slices: ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x, median ${medianOf(ratios).toFixed(2)}x)`
 const medianOf = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const spread = (ratios, what = 'slices') =>
+  `${''.padEnd(44)} (${ratios.length} ${what}: ratio ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}x, median ${medianOf(ratios).toFixed(2)}x)`
 row('sequential status() round trip, p50', percentile(addonTimes, 50), percentile(plainTimes, 50), 'µs', 'lower')
 console.log(spread(sliceRatios.p50))
 row('sequential status() round trip, p99', percentile(addonTimes, 99), percentile(plainTimes, 99), 'µs', 'lower')
@@ -218,7 +219,7 @@ const plainStream = medianRun(plainRuns)
 row(`events() pace, ${STREAM_EVENTS.toLocaleString('en-US')} streamed events`, addonStream.perSecond, plainStream.perSecond, 'events/s', 'higher')
 row('events() received by the reader', addonStream.receivedPerSecond, plainStream.receivedPerSecond, 'events/s', 'higher')
 console.log(`${''.padEnd(44)} (addon received ${addonStream.received}, dropped ${addonStream.dropped}; baseline received ${plainStream.received}, dropped ${plainStream.dropped})`)
-console.log(spread(addonRuns.map((a, i) => a.receivedPerSecond / plainRuns[i].receivedPerSecond)).replace('slices', 'stream pairs'))
+console.log(spread(addonRuns.map((a, i) => a.receivedPerSecond / plainRuns[i].receivedPerSecond), 'stream pairs'))
 
 // eventsTool on a large log: tail read (the addon) vs the original's whole-file scan.
 function writeLog(path, bytes) {
