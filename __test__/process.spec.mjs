@@ -86,6 +86,38 @@ for (const mode of ['close', 'leave-open']) {
   })
 }
 
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
+  test(`${runtime}: a worker terminated while its connection waits for a reply and an event leaves the process healthy (deadline 5 s)`, async (t) => {
+    const daemon = await startTinyDaemon({ delayMs: 200 })
+    try {
+      const r = await run(cmd, [fixture('terminate-reading-worker.mjs'), daemon.socketPath], 5_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { workerExit: 1, status: { phase: 'idle' } })
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
+for (const [runtime, cmd, made] of [
+  ['Node', process.execPath, 0],
+  ['Bun', bun, 1],
+]) {
+  test(`${runtime}: a dialled client is read ${made === 0 ? 'through a poll handle, with no net socket object' : 'through one net socket object'}`, async (t) => {
+    const daemon = await startTinyDaemon({ eventAfterMs: 20 })
+    try {
+      const r = await run(cmd, [fixture('socket-objects.mjs'), daemon.socketPath], 5_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { made, status: { phase: 'idle' }, event: { event: 'agent.status' } })
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
 test('a process that observes a run and closes the observer exits by itself (deadline 5 s)', async (t) => {
   const { spawn } = await import('node:child_process')
   const { existsSync, mkdtempSync, rmSync } = await import('node:fs')

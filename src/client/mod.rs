@@ -9,7 +9,7 @@ mod framing;
 pub mod large_reply;
 mod line_splitter;
 pub mod methods;
-mod os_error;
+pub mod os_error;
 mod routing;
 mod subscription;
 mod write_queue;

@@ -1,8 +1,9 @@
-//! The host runtime's own socket object (`node:net`) over a connection's
-//! descriptor, so the connection is read by the host's event loop: its
-//! `data`, `end`, `error` and `close` events call native listeners directly.
-//! Node wraps a descriptor with `new net.Socket({ fd })`; Bun's `net.Socket`
-//! constructor ignores `fd` there, so Bun uses `net.connect({ fd })`.
+//! A connection's descriptor read by the host's event loop. In Node, a poll
+//! handle on Node's libuv loop (`uv_poll_reader`): the addon reads when the
+//! descriptor is readable. Elsewhere (Bun), the host runtime's own socket
+//! object (`node:net`), whose `data`, `end`, `error` and `close` events call
+//! native listeners directly: Bun's `net.Socket` constructor ignores `fd`, so
+//! Bun uses `net.connect({ fd })` (Node would use `new net.Socket({ fd })`).
 
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 
@@ -10,6 +11,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 
 use super::raw::{self, JsRef};
+use super::uv_poll_reader::{Opened, PollReader};
 
 /// Called with each chunk the socket reads.
 pub type OnData = Box<dyn Fn(&Env, &[u8])>;
@@ -22,9 +24,12 @@ pub struct Listeners {
     pub ended: OnEnded,
 }
 
-pub struct HostSocket {
-    socket: JsRef,
-    paused: std::cell::Cell<bool>,
+pub enum HostSocket {
+    Polled(PollReader),
+    Net {
+        socket: JsRef,
+        paused: std::cell::Cell<bool>,
+    },
 }
 
 /// Whether this runtime can read a descriptor on its own loop.
@@ -55,6 +60,10 @@ impl HostSocket {
     /// unreferenced for good: what keeps the process alive while a call
     /// waits is the connection's `KeepAlive`, switched without a JS call.
     pub fn open(env: &Env, fd: OwnedFd, listeners: Listeners) -> Result<HostSocket> {
+        let (fd, listeners) = match PollReader::open(env, fd, listeners)? {
+            Opened::Reading(reader) => return Ok(HostSocket::Polled(reader)),
+            Opened::Unavailable(fd, listeners) => (fd, listeners),
+        };
         let net = builtin_module(env, "node:net")?;
         let mut options = Object::new(env)?;
         options.set_named_property("fd", fd.as_raw_fd())?;
@@ -76,73 +85,84 @@ impl HostSocket {
         };
         // From here the socket owns the descriptor.
         let _ = fd.into_raw_fd();
-        let host = HostSocket {
+        let host = HostSocket::Net {
             socket: JsRef::new(env, socket)?,
             paused: std::cell::Cell::new(false),
         };
-        host.listen(env, socket, listeners)?;
+        listen(env, socket, listeners)?;
         let _ = raw::call_method(env, socket, "unref", &[]);
         Ok(host)
     }
 
-    fn listen(&self, env: &Env, socket: sys::napi_value, listeners: Listeners) -> Result<()> {
-        let Listeners { data, ended } = listeners;
-        let ended = std::rc::Rc::new(ended);
-        let on_data: Function<(), ()> = env.create_function_from_closure("onData", move |ctx| {
-            let chunk = ctx.get::<Unknown>(0)?;
-            if let Some(bytes) = raw::byte_view(ctx.env, chunk.raw()) {
-                data(ctx.env, bytes);
+    /// Stops (or restarts) reading; what was read stays delivered. The
+    /// message of a restart that failed (reading is over then).
+    pub fn set_paused(&self, env: &Env, pause: bool) -> Option<String> {
+        let (socket, paused) = match self {
+            HostSocket::Polled(reader) => return reader.set_paused(pause),
+            HostSocket::Net { socket, paused } => (socket, paused),
+        };
+        if paused.replace(pause) == pause {
+            return None;
+        }
+        if let Ok(socket) = socket.get(env) {
+            let _ = raw::call_method(env, socket, if pause { "pause" } else { "resume" }, &[]);
+        }
+        None
+    }
+
+    /// Stops reading and closes the descriptor.
+    pub fn destroy(self, env: &Env) {
+        match self {
+            HostSocket::Polled(reader) => reader.destroy(),
+            HostSocket::Net { socket, .. } => {
+                if let Ok(handle) = socket.get(env) {
+                    let _ = raw::call_method(env, handle, "destroy", &[]);
+                }
+                socket.release(env);
             }
-            Ok(())
-        })?;
-        let on_end: Function<(), ()> = {
-            let ended = ended.clone();
-            env.create_function_from_closure("onEnd", move |ctx| {
-                ended(ctx.env, None);
-                Ok(())
-            })?
-        };
-        let on_error: Function<(), ()> = {
-            let ended = ended.clone();
-            env.create_function_from_closure("onError", move |ctx| {
-                let error = ctx.get::<Unknown>(0)?;
-                ended(ctx.env, Some(thrown_message(ctx.env, Some(error.raw()))));
-                Ok(())
-            })?
-        };
-        let on_close: Function<(), ()> =
-            env.create_function_from_closure("onClose", move |ctx| {
-                ended(ctx.env, None);
-                Ok(())
-            })?;
-        for (event, listener) in [
-            ("data", on_data.raw()),
-            ("end", on_end.raw()),
-            ("error", on_error.raw()),
-            ("close", on_close.raw()),
-        ] {
-            let name = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), event)? };
-            raw::call_method(env, socket, "on", &[name, listener])
-                .map_err(|_| Error::from_reason("the host socket refused a listener"))?;
+        }
+    }
+}
+
+/// Puts the listeners on the host's socket object.
+fn listen(env: &Env, socket: sys::napi_value, listeners: Listeners) -> Result<()> {
+    let Listeners { data, ended } = listeners;
+    let ended = std::rc::Rc::new(ended);
+    let on_data: Function<(), ()> = env.create_function_from_closure("onData", move |ctx| {
+        let chunk = ctx.get::<Unknown>(0)?;
+        if let Some(bytes) = raw::byte_view(ctx.env, chunk.raw()) {
+            data(ctx.env, bytes);
         }
         Ok(())
+    })?;
+    let on_end: Function<(), ()> = {
+        let ended = ended.clone();
+        env.create_function_from_closure("onEnd", move |ctx| {
+            ended(ctx.env, None);
+            Ok(())
+        })?
+    };
+    let on_error: Function<(), ()> = {
+        let ended = ended.clone();
+        env.create_function_from_closure("onError", move |ctx| {
+            let error = ctx.get::<Unknown>(0)?;
+            ended(ctx.env, Some(thrown_message(ctx.env, Some(error.raw()))));
+            Ok(())
+        })?
+    };
+    let on_close: Function<(), ()> = env.create_function_from_closure("onClose", move |ctx| {
+        ended(ctx.env, None);
+        Ok(())
+    })?;
+    for (event, listener) in [
+        ("data", on_data.raw()),
+        ("end", on_end.raw()),
+        ("error", on_error.raw()),
+        ("close", on_close.raw()),
+    ] {
+        let name = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), event)? };
+        raw::call_method(env, socket, "on", &[name, listener])
+            .map_err(|_| Error::from_reason("the host socket refused a listener"))?;
     }
-
-    /// Stops (or restarts) reading; what was read stays delivered.
-    pub fn set_paused(&self, env: &Env, paused: bool) {
-        if self.paused.replace(paused) == paused {
-            return;
-        }
-        if let Ok(socket) = self.socket.get(env) {
-            let _ = raw::call_method(env, socket, if paused { "pause" } else { "resume" }, &[]);
-        }
-    }
-
-    /// Destroys the host socket (closing its descriptor) and lets it go.
-    pub fn destroy(self, env: &Env) {
-        if let Ok(socket) = self.socket.get(env) {
-            let _ = raw::call_method(env, socket, "destroy", &[]);
-        }
-        self.socket.release(env);
-    }
+    Ok(())
 }

@@ -265,7 +265,8 @@ impl LoopClient {
 
     fn wait_for_readers(&self, env: &Env) {
         if let Some(socket) = self.socket.borrow().as_ref() {
-            socket.set_paused(env, true);
+            // Pausing cannot fail.
+            let _ = socket.set_paused(env, true);
         }
         let me = self.me.clone();
         let scheduled = env
@@ -296,8 +297,9 @@ impl LoopClient {
             self.feed(env, &bytes);
         }
         if self.backlog.borrow().is_empty() {
-            if let Some(socket) = self.socket.borrow().as_ref() {
-                socket.set_paused(env, false);
+            let failed = (self.socket.borrow().as_ref()).and_then(|s| s.set_paused(env, false));
+            if let Some(message) = failed {
+                self.ended(env, Some(message));
             }
         }
     }

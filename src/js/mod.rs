@@ -26,4 +26,5 @@ pub mod status_on_host_loop;
 pub mod supervisor;
 pub mod tool_call;
 pub mod tools;
+pub mod uv_poll_reader;
 pub mod workflow;
