@@ -414,9 +414,26 @@ const addonOne = await statusTool({ runId: first.run_id })
 const plainOne = await plainStatusOne()
 if (addonOne.status !== 'done' || plainOne.sentinel?.word !== 'DONE' || addonOne.session_id !== plainOne.sentinel.SESSION) throw new Error('statusTool and the baseline disagree')
 const statusWarmUp = Math.min(200, STATUS_TOOL_CALLS)
-const addonStatus = await roundTrips(() => statusTool({ runId: first.run_id }), STATUS_TOOL_CALLS, statusWarmUp)
-const plainStatus = await roundTrips(plainStatusOne, STATUS_TOOL_CALLS, statusWarmUp)
-row('statusTool({ runId }), one run, p50', addonStatus.p50, plainStatus.p50, 'µs', 'lower')
+/**
+ * Both sides' round trips in `rounds` alternating slices (as the call rows
+ * above), pooled; prints the row and the range of per-slice ratios.
+ */
+async function alternatedRow(name, addonCall, plainCall, calls, warmUp, rounds = 10) {
+  const addonTimes = []
+  const plainTimes = []
+  const ratios = []
+  const perSlice = Math.ceil(calls / rounds)
+  for (let r = 0; r < rounds; r++) {
+    const a = await roundTrips(addonCall, perSlice, r === 0 ? warmUp : 2)
+    const p = await roundTrips(plainCall, perSlice, r === 0 ? warmUp : 2)
+    addonTimes.push(...a.times)
+    plainTimes.push(...p.times)
+    ratios.push(p.p50 / a.p50)
+  }
+  row(name, percentile(addonTimes, 50), percentile(plainTimes, 50), 'µs', 'lower')
+  console.log(spread(ratios))
+}
+await alternatedRow('statusTool({ runId }), one run, p50', () => statusTool({ runId: first.run_id }), plainStatusOne, STATUS_TOOL_CALLS, statusWarmUp)
 
 // statusTool({}) over HELD_RUNS runs (the run above is the first). A `list` entry is
 // the object `status` answers (protocol §2.5), so the baseline is one `list` and a
@@ -435,9 +452,7 @@ const plainAll = await plainStatusAll()
 if (!Array.isArray(addonAll) || addonAll.length !== HELD_RUNS || addonAll.some((r) => r.status !== 'done')) throw new Error('statusTool({}) did not list the runs as done')
 if (plainAll.length !== HELD_RUNS || plainAll.some((r) => r.sentinel?.word !== 'DONE')) throw new Error('the baseline did not list the runs as done')
 const listWarmUp = Math.min(10, STATUS_LIST_CALLS)
-const addonList = await roundTrips(() => statusTool({}), STATUS_LIST_CALLS, listWarmUp)
-const plainList = await roundTrips(plainStatusAll, STATUS_LIST_CALLS, listWarmUp)
-row(`statusTool({}) listing ${HELD_RUNS} runs, p50`, addonList.p50, plainList.p50, 'µs', 'lower')
+await alternatedRow(`statusTool({}) listing ${HELD_RUNS} runs, p50`, () => statusTool({}), plainStatusAll, STATUS_LIST_CALLS, listWarmUp)
 statusClient.close()
 // Stops the singleton's daemon before the memory row.
 await shutdownTool({})
