@@ -90,12 +90,12 @@ for (const [runtime, cmd] of [
   ['Node', process.execPath],
   ['Bun', bun],
 ]) {
-  test(`${runtime}: a worker terminated while its connection waits for a reply and an event leaves the process healthy (deadline 5 s)`, async (t) => {
+  test(`${runtime}: a worker terminated while its connection waits for a reply and an event ends that connection and leaves the process healthy (deadline 5 s)`, async (t) => {
     const daemon = await startTinyDaemon({ delayMs: 200 })
     try {
       const r = await run(cmd, [fixture('terminate-reading-worker.mjs'), daemon.socketPath], 5_000)
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
-      t.like(JSON.parse(r.stdout), { workerExit: 1, status: { phase: 'idle' } })
+      t.like(JSON.parse(r.stdout), { workerExit: 1, status: { phase: 'idle' }, ended: 1 })
     } finally {
       await daemon.close()
     }

@@ -21,6 +21,7 @@ use super::events::iter_result;
 use super::host_socket::{HostSocket, Listeners};
 use super::keep_alive::KeepAlive;
 use super::raw::{self, Deferred, JsRef};
+use super::shutdown_at_teardown::ShutdownAtTeardown;
 use crate::client::driven::{DrivenConnection, RawReply, ReplyResult, SniffedReply};
 use crate::client::large_reply::{parse_large_reply, LargeReply};
 use crate::client::{methods, EventItem, Queued, SubscribeStep, Take, WaitTicket, CLOSED};
@@ -74,6 +75,8 @@ pub struct LoopClient {
     socket: RefCell<Option<HostSocket>>,
     /// Keeps the process alive while a call or a `next()` waits.
     keep_alive: KeepAlive,
+    /// Ends the connection if the env goes away with it open.
+    teardown: ShutdownAtTeardown,
     event_waiters: RefCell<Vec<EventWaiter>>,
     queue_waiters: RefCell<Vec<QueueWaiter>>,
     /// The armed call-timeout timer, if any.
@@ -154,9 +157,11 @@ impl LoopClient {
         })
         .map_err(|e| Error::from_reason(format!("dial control socket: {e}")))?;
         let keep_alive = KeepAlive::new(env)?;
+        let teardown = ShutdownAtTeardown::arm(env, conn.raw_fd());
         let client = Rc::new_cyclic(|me| LoopClient {
             fd: conn.raw_fd(),
             keep_alive,
+            teardown,
             conn: RefCell::new(conn),
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
@@ -186,6 +191,7 @@ impl LoopClient {
                 Ok(client)
             }
             Err(e) => {
+                client.teardown.disarm();
                 client.conn.borrow_mut().close();
                 client.keep_alive.release(env);
                 Err(e)
@@ -326,6 +332,7 @@ impl LoopClient {
         }
         self.disarm_timer(env);
         self.keep_alive.release(env);
+        self.teardown.disarm();
     }
 
     fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {

@@ -21,6 +21,7 @@ pub mod policy;
 pub mod process_env;
 pub mod promise;
 pub mod raw;
+pub mod shutdown_at_teardown;
 pub mod simulator;
 pub mod status_on_host_loop;
 pub mod supervisor;
