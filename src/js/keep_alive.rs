@@ -10,6 +10,9 @@ use std::ptr;
 use napi::bindgen_prelude::*;
 use napi::{check_status, sys};
 
+/// The name Node's async hooks see for a connection's handles.
+pub const CONNECTION_RESOURCE_NAME: &str = "avenor-core connection";
+
 pub struct KeepAlive {
     /// `None` once released.
     tsfn: Cell<Option<sys::napi_threadsafe_function>>,
@@ -28,16 +31,7 @@ unsafe extern "C" fn never_called(
 impl KeepAlive {
     /// A new handle, not keeping the loop alive.
     pub fn new(env: &Env) -> Result<KeepAlive> {
-        let mut name = ptr::null_mut();
-        let label = "avenor-core connection";
-        check_status!(unsafe {
-            sys::napi_create_string_utf8(
-                env.raw(),
-                label.as_ptr().cast(),
-                label.len() as isize,
-                &mut name,
-            )
-        })?;
+        let name = super::raw::js_string(env, CONNECTION_RESOURCE_NAME)?;
         let mut tsfn = ptr::null_mut();
         check_status!(unsafe {
             sys::napi_create_threadsafe_function(

@@ -12,7 +12,6 @@ use napi_derive::napi;
 use super::args;
 use super::client::Client;
 use super::errors::to_napi_error;
-use super::exit_hooks;
 use super::promise::{settle, settle_json, Json};
 use crate::supervisor::run_spawn::{spawn_run, SpawnMetadata};
 use crate::supervisor::{singleton, Supervisor as CoreSupervisor};
@@ -84,8 +83,7 @@ impl Supervisor {
         env: &'env Env,
         opts: Option<Unknown>,
     ) -> Result<PromiseRaw<'env, Object<'env>>> {
-        exit_hooks::ensure_registered(env)?;
-        super::process_env::sync(env)?;
+        super::tool_call::before_daemon_call(env)?;
         let binary_path = match args::opt_string(
             args::member(&opts, "binaryPath"),
             "Supervisor.get: binaryPath",

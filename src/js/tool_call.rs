@@ -23,9 +23,15 @@ pub fn settle_tool<'env, Fut>(env: &'env Env, fut: Fut) -> Result<PromiseRaw<'en
 where
     Fut: Future<Output = CoreResult<Option<Value>>> + Send + 'static,
 {
-    exit_hooks::ensure_registered(env)?;
-    super::process_env::sync(env)?;
+    before_daemon_call(env)?;
     settle_json(env, fut)
+}
+
+/// What a call that may start the daemon needs first (every tool,
+/// `Supervisor.get`): the exit hooks, and `process.env` copied to Rust.
+pub fn before_daemon_call(env: &Env) -> Result<()> {
+    exit_hooks::ensure_registered(env)?;
+    super::process_env::sync(env)
 }
 
 /// Runs `tool(args)` for an exported tool that takes one argument object.
@@ -48,8 +54,7 @@ pub fn run_status_tool<'env>(
     env: &'env Env,
     args: Option<Value>,
 ) -> Result<PromiseRaw<'env, Json>> {
-    exit_hooks::ensure_registered(env)?;
-    super::process_env::sync(env)?;
+    before_daemon_call(env)?;
     let args = args_of(args);
     if let Some(promise) = super::status_on_host_loop::try_status(env, &args)? {
         return Ok(PromiseRaw::new(env.raw(), promise));

@@ -20,6 +20,7 @@ use napi::bindgen_prelude::*;
 use napi::sys;
 
 use super::host_socket::Listeners;
+use super::keep_alive::CONNECTION_RESOURCE_NAME;
 use crate::client::os_error;
 
 type PollCallback = unsafe extern "C" fn(handle: *mut c_void, status: c_int, events: c_int);
@@ -319,27 +320,19 @@ thread_local! {
 
 /// The resource object and async context a callback scope needs.
 fn callback_scope_parts(env: &Env) -> Option<(sys::napi_ref, sys::napi_async_context)> {
-    let raw = env.raw();
-    let mut resource = ptr::null_mut();
+    let resource = Object::new(env).ok()?.raw();
+    let name = super::raw::js_string(env, CONNECTION_RESOURCE_NAME).ok()?;
     let mut reference = ptr::null_mut();
-    let mut name = ptr::null_mut();
     let mut context = ptr::null_mut();
-    let label = "avenor-core connection";
     // SAFETY: plain Node-API calls on the JS thread; statuses checked.
     unsafe {
-        let ok = sys::napi_create_object(raw, &mut resource) == sys::Status::napi_ok
-            && sys::napi_create_string_utf8(
-                raw,
-                label.as_ptr().cast(),
-                label.len() as isize,
-                &mut name,
-            ) == sys::Status::napi_ok
-            && sys::napi_create_reference(raw, resource, 1, &mut reference) == sys::Status::napi_ok;
-        if !ok {
+        if sys::napi_create_reference(env.raw(), resource, 1, &mut reference)
+            != sys::Status::napi_ok
+        {
             return None;
         }
-        if sys::napi_async_init(raw, resource, name, &mut context) != sys::Status::napi_ok {
-            sys::napi_delete_reference(raw, reference);
+        if sys::napi_async_init(env.raw(), resource, name, &mut context) != sys::Status::napi_ok {
+            sys::napi_delete_reference(env.raw(), reference);
             return None;
         }
     }
