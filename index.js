@@ -20,7 +20,10 @@ module.exports = require('./binding.js')
 // from the daemon's lines without reading them; a line it refuses is read as
 // the client reads any daemon line (checkEvent: the event, or null to skip).
 // The iterator is still the addon's EventIterator (its prototype); return()
-// and throw() give the unused rest back to the connection's queue.
+// and throw() give the unused rest back to the connection's queue. Each call
+// into the addon costs more than the event, cold, between reads: a turn makes
+// one (`pull`), and a read the reader waited for resolves its wait with the
+// batch itself.
 const { Client } = module.exports
 const nativeEvents = Client.prototype.events
 Client.prototype.events = function events(opts) {
@@ -74,42 +77,61 @@ function withCallerFrames(error) {
 }
 
 function batchedEvents(native) {
+  // One call per turn of the loop: a batch, a promise of the next one (or of
+  // `undefined`: look again; or of a `next()` result, should another reader
+  // start meanwhile), or null: this iterator reads through next() (not
+  // subscribed yet, finished, another reader competing, or read by Tokio).
+  const pull = native.batchPuller()
+  if (pull === null) return native
+  // Lines not handed out yet, from `at` on (one event's JSON per line).
   let lines = null
   let at = 0
-  let used = 0
+  let stopped = false
+  const take = (batch) => {
+    lines = lines !== null && at < lines.length ? `${lines.slice(at)}\n${batch}` : batch
+    at = 0
+  }
   const giveBackUnused = () => {
-    if (lines !== null) native.putBack(used)
+    stopped = true
+    if (lines !== null && at < lines.length) native.putBack(lines.slice(at))
     lines = null
+  }
+  // The next event of the lines, or null when they are used up.
+  const serve = () => {
+    while (lines !== null && at < lines.length) {
+      let end = lines.indexOf('\n', at)
+      if (end < 0) end = lines.length
+      const line = lines.slice(at, end)
+      at = end + 1
+      try {
+        return { value: JSON.parse(line), done: false }
+      } catch {
+        const value = native.checkEvent(line)
+        if (value !== null) return { value, done: false }
+      }
+    }
+    lines = null
+    return null
+  }
+  // A wait settled: with a batch (served here, without another call), with
+  // undefined (look again) or with a next() result.
+  const arrived = (result) => {
+    if (typeof result === 'string') {
+      if (stopped) native.putBack(result)
+      else take(result)
+      return serve() ?? iterator.next()
+    }
+    return result === undefined ? iterator.next() : result
   }
   const iterator = Object.create(native)
   iterator.next = function next() {
     for (;;) {
-      while (lines !== null && at < lines.length) {
-        let end = lines.indexOf('\n', at)
-        if (end < 0) end = lines.length
-        const line = lines.slice(at, end)
-        at = end + 1
-        used++
-        let value
-        try {
-          value = JSON.parse(line)
-        } catch {
-          value = native.checkEvent(line)
-          if (value === null) continue
-        }
-        return Promise.resolve({ value, done: false })
-      }
-      lines = native.takeQueued()
-      at = 0
-      used = 0
-      if (lines === null) {
-        // Nothing queued: wait until there is, then look again, so what
-        // arrives meanwhile is taken here too (null: wait through next(); a
-        // result: the wait became a next() when another reader started).
-        const waited = native.waitQueued()
-        if (waited === null) return native.next()
-        return waited.then((result) => (result === undefined ? iterator.next() : result))
-      }
+      const served = serve()
+      if (served !== null) return Promise.resolve(served)
+      const pulled = pull()
+      if (pulled === null) return native.next()
+      if (typeof pulled !== 'string') return pulled.then(arrived)
+      take(pulled)
     }
   }
   iterator.return = function (value) {

@@ -420,6 +420,52 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('a reader that returns in the turn its wait got a batch leaves the rest to the next reader, nothing lost or repeated', async () => {
+      const line = (msg: unknown) => JSON.stringify(msg) + '\n'
+      const event = (n: number) => line({ jsonrpc: '2.0', method: 'event', params: { event: 'e', n } })
+      server = await MockServer.start((req, s) => {
+        if (req.method !== 'status') return { result: { subscribed: true } }
+        // The reply and three events in one write: one read, one turn.
+        s.sendRaw(line({ jsonrpc: '2.0', id: req.id, result: {} }) + event(1) + event(2) + event(3))
+        return null
+      })
+      const client = await dial(server.path)
+      const first = client.events()
+      const warm = first.next()
+      await server.waitFor(() => server!.requests.length === 1)
+      server.event({ event: 'e', n: 0 })
+      expect((await warm).value.n).toBe(0)
+      // Waits with nothing queued; the read that answers status() brings the
+      // events too, and the reply's reaction stops the reader.
+      const waiting = first.next()
+      await new Promise((r) => setTimeout(r, 20))
+      const stopped = client.status().then(() => first.return())
+      const got = await waiting
+      expect(await stopped).toEqual({ value: undefined, done: true })
+      expect((await first.next()).done).toBe(true)
+      const seen = got.done ? [] : [got.value.n]
+      const second = client.events()
+      while (seen.length < 3) seen.push((await second.next()).value.n)
+      expect(seen).toEqual([1, 2, 3])
+      client.close()
+    })
+
+    it('next() calls made together by a sole reader get the events of one read in order, each once', async () => {
+      server = await MockServer.start(() => ({ result: { subscribed: true } }))
+      const client = await dial(server.path)
+      const events = client.events()
+      const warm = events.next()
+      await server.waitFor(() => server!.requests.length === 1)
+      server.event({ event: 'e', n: 0 })
+      expect((await warm).value.n).toBe(0)
+      const waits = [events.next(), events.next(), events.next()]
+      await new Promise((r) => setTimeout(r, 20))
+      server.sendRaw([1, 2, 3, 4].map((n) => JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { event: 'e', n } }) + '\n').join(''))
+      expect((await Promise.all(waits)).map((r) => r.value.n)).toEqual([1, 2, 3])
+      expect((await events.next()).value.n).toBe(4)
+      client.close()
+    })
+
     it('return() ends a pending next(); throw() rethrows; iterators compete for one queue', async () => {
       server = await MockServer.start(() => ({ result: { subscribed: true } }))
       const client = await dial(server.path)

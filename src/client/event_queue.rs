@@ -108,6 +108,16 @@ impl Queued {
         }
     }
 
+    /// How long `write_text`'s text is: exact, but for an event the client
+    /// made itself (rare; a guess is enough to size a buffer).
+    pub fn text_len_hint(&self) -> usize {
+        match self {
+            Queued::Checked(EventItem::Raw(raw)) => raw.get().len(),
+            Queued::Checked(EventItem::Built(_)) => 64,
+            Queued::Sniffed(params) => params.len(),
+        }
+    }
+
     /// The event's JSON text (one line: it holds no newline).
     pub fn write_text(&self, out: &mut String) {
         match self {

@@ -122,27 +122,33 @@ impl EventIterator {
         }
     }
 
-    /// Internal to the package's JS entry (not typed): everything queued at
-    /// once, one event's JSON per line, or `null` (see `LoopEvents::take_queued`).
+    /// Internal to the package's JS entry (not typed): the function its
+    /// side of the iterator calls once per turn for the next batch (see
+    /// `LoopEvents::pull`), or `null` for an iterator read by Tokio (every
+    /// `next()` is then the addon's own). A plain function, bound to this
+    /// iterator once: cheaper to call than a class method, whose receiver
+    /// Node-API and napi-rs check at every call.
     #[napi(skip_typescript)]
-    pub fn take_queued(&self, env: &Env) -> Result<Unknown<'_>> {
-        self.on_host_loop(env, |events| events.take_queued(env))
+    pub fn batch_puller<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let events = match &self.source {
+            EventSource::HostLoop(events) => events.clone(),
+            EventSource::Tokio { .. } => {
+                return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), raw::null(env)) })
+            }
+        };
+        let pull: Function<(), Unknown> = env.create_function_from_closure("pull", move |ctx| {
+            let value = events.pull(ctx.env)?;
+            Ok(unsafe { Unknown::from_raw_unchecked(ctx.env.raw(), value) })
+        })?;
+        Ok(pull.to_unknown())
     }
 
-    /// Internal to the package's JS entry (not typed): a promise resolving
-    /// when there may be events to take, or `null` to wait through `next`
-    /// (see `LoopEvents::wait_queued`).
+    /// Internal to the package's JS entry (not typed): the lines of its
+    /// batches it did not use go back to the queue (see `LoopEvents::put_back`).
     #[napi(skip_typescript)]
-    pub fn wait_queued(&self, env: &Env) -> Result<Unknown<'_>> {
-        self.on_host_loop(env, |events| events.wait_queued(env))
-    }
-
-    /// Internal to the package's JS entry (not typed): the first `used`
-    /// events of the last batch were used; the rest go back to the queue.
-    #[napi(skip_typescript)]
-    pub fn put_back(&self, env: &Env, used: u32) {
+    pub fn put_back(&self, env: &Env, lines: String) {
         if let EventSource::HostLoop(events) = &self.source {
-            events.put_back(env, used as usize);
+            events.put_back(env, &lines);
         }
     }
 
@@ -189,19 +195,5 @@ impl EventIterator {
             EventSource::HostLoop(events) => events.stop(env),
             EventSource::Tokio { stream, .. } => stream.stop(),
         }
-    }
-
-    /// `f`'s value for an iterator read on the host's loop; `null` for one
-    /// read by Tokio (the batched JS side then waits through `next`).
-    fn on_host_loop(
-        &self,
-        env: &Env,
-        f: impl FnOnce(&Rc<LoopEvents>) -> Result<sys::napi_value>,
-    ) -> Result<Unknown<'_>> {
-        let value = match &self.source {
-            EventSource::HostLoop(events) => f(events)?,
-            EventSource::Tokio { .. } => raw::null(env),
-        };
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), value) })
     }
 }

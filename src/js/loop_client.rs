@@ -54,7 +54,7 @@ pub struct Waiter {
 }
 
 /// The sole batched reader waiting until there is something to take
-/// (`LoopEvents::wait_queued`).
+/// (`LoopEvents::pull`).
 struct QueueWaiter {
     deferred: Deferred,
     /// Holds the connection open while the wait is awaited.
@@ -541,9 +541,12 @@ impl LoopClient {
         self.update_reference(env);
     }
 
-    /// Resolves the batched reader's wait (to `undefined`) once events are
-    /// queued, the connection ended or the iterator stopped: the JS side then
-    /// looks again (`takeQueued`, else `next`).
+    /// Resolves the batched reader's wait once events are queued, the
+    /// connection ended or the iterator stopped: with the batch itself when
+    /// there is one (so a read costs the reader one crossing back, not two),
+    /// else with `undefined`, and the JS side looks again (`pull`, else
+    /// `next`). Only the first wait gets a batch: a reader that made several
+    /// waits gets the rest as "look again".
     fn wake_queue_waiters(&self, env: &Env) {
         if self.queue_waiters.borrow().is_empty() {
             return;
@@ -555,8 +558,18 @@ impl LoopClient {
             .into_iter()
             .partition(|w| queued || ended || w.events.finished.get());
         *self.queue_waiters.borrow_mut() = keep;
-        for waiter in wake {
-            waiter.deferred.resolve(env, raw::undefined(env));
+        for (i, waiter) in wake.into_iter().enumerate() {
+            let batch = if i == 0 {
+                waiter.events.take_batch(env)
+            } else {
+                Ok(None)
+            };
+            match batch {
+                Ok(batch) => waiter
+                    .deferred
+                    .resolve(env, batch.unwrap_or_else(|| raw::undefined(env))),
+                Err(e) => waiter.deferred.reject(env, napi_error_value(env, e)),
+            }
         }
         self.update_reference(env);
     }
@@ -588,7 +601,6 @@ impl LoopOwner {
             subscribe_started: Cell::new(false),
             finished: Cell::new(false),
             counted: Cell::new(true),
-            batch: RefCell::new(Vec::new()),
         })
     }
 
@@ -700,8 +712,6 @@ pub struct LoopEvents {
     finished: Cell<bool>,
     /// Whether this iterator is counted in `live_iterators`.
     counted: Cell<bool>,
-    /// The events last handed out by `take_queued`, for `put_back`.
-    batch: RefCell<Vec<Queued>>,
 }
 
 impl Drop for LoopEvents {
@@ -712,7 +722,6 @@ impl Drop for LoopEvents {
 
 impl LoopEvents {
     pub fn next(self: &Rc<Self>, env: &Env) -> Result<sys::napi_value> {
-        self.batch.borrow_mut().clear();
         if !self.finished.get() && !self.subscribe_started.replace(true) {
             let client = &self.owner.0;
             if client.conn.borrow().close_called() {
@@ -777,62 +786,26 @@ impl LoopEvents {
         }
     }
 
-    /// Everything queued, as one string holding one event's JSON per line,
-    /// for the JS side of the iterator to parse and hand out one by one
-    /// without crossing to Rust per event (events sniffed from the daemon's
-    /// lines are checked by that `JSON.parse`; see `check_event`); `null` when
-    /// the queue is empty, when this iterator has not subscribed or is
-    /// finished, or when other iterators compete for the queue (then each
-    /// event goes to whichever asks first, through `next`).
-    pub fn take_queued(&self, env: &Env) -> Result<sys::napi_value> {
-        self.batch.borrow_mut().clear();
-        let client = &self.owner.0;
-        if self.finished.get() || !self.subscribe_started.get() || client.live_iterators.get() != 1
-        {
-            return Ok(raw::null(env));
+    /// The batched reader's one call per turn (the JS side of `events()`,
+    /// see index.js): everything queued, as one string holding one event's
+    /// JSON per line, for it to parse and hand out one by one without
+    /// crossing to Rust per event (events sniffed from the daemon's lines are
+    /// checked by that `JSON.parse`; see `check_event`); else, when the queue
+    /// is idle, a promise for the next batch (see
+    /// `LoopClient::wake_queue_waiters`); or, should another reader start
+    /// waiting meanwhile, for `{ value, done }` as a waiting `next()` (see
+    /// `take_or_wait`). `null` when this iterator reads through `next`
+    /// instead: not subscribed yet, finished, or other iterators compete for
+    /// the queue (then each event goes to whichever asks first).
+    pub fn pull(self: &Rc<Self>, env: &Env) -> Result<sys::napi_value> {
+        if let Some(batch) = self.take_batch(env)? {
+            return Ok(batch);
         }
-        let mut items = client.conn.borrow().events().take_all();
-        if items.is_empty() && !client.backlog.borrow().is_empty() {
-            // The reader emptied the queue while the rest of a read waits for
-            // the next turn: it is reading, so feed that rest now.
-            client.reader_grace.set(true);
-            client.feed_backlog(env);
-            items = client.conn.borrow().events().take_all();
-        }
-        if items.is_empty() {
-            return Ok(raw::null(env));
-        }
-        let mut text = String::with_capacity(items.len() * 256);
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                text.push('\n');
-            }
-            item.write_text(&mut text);
-        }
-        let lines = raw::js_string(env, &text)?;
-        client.reader_grace.set(true);
-        *self.batch.borrow_mut() = items;
-        Ok(lines)
-    }
-
-    /// For the sole batched reader that found nothing to take: a promise that
-    /// resolves to `undefined` when there is something to look at again (see
-    /// `LoopClient::wake_queue_waiters`), so events arriving while it waits are
-    /// taken by `take_queued` as well, with no event handed over natively; or,
-    /// should another reader start waiting meanwhile, to `{ value, done }` as
-    /// a waiting `next()` (see `take_or_wait`). `null` when this iterator
-    /// waits through `next` instead: not subscribed yet, finished, competing
-    /// with others, or something to take already.
-    pub fn wait_queued(self: &Rc<Self>, env: &Env) -> Result<sys::napi_value> {
         let client = &self.owner.0;
         let idle = client.conn.borrow().events().is_empty()
             && !client.conn.borrow().events().is_ended()
             && client.backlog.borrow().is_empty();
-        if self.finished.get()
-            || !self.subscribe_started.get()
-            || client.live_iterators.get() != 1
-            || !idle
-        {
+        if !self.reads_batches() || !idle {
             return Ok(raw::null(env));
         }
         let (deferred, promise) = Deferred::new(env)?;
@@ -844,12 +817,54 @@ impl LoopEvents {
         Ok(promise)
     }
 
-    /// The JS side stops after using the first `used` events of the last
-    /// batch: the rest go back to the front of the queue, for the
-    /// connection's next reader.
-    pub fn put_back(&self, env: &Env, used: usize) {
-        let mut batch = std::mem::take(&mut *self.batch.borrow_mut());
-        let unused = batch.split_off(used.min(batch.len()));
+    /// Whether this iterator is the connection's sole reader, subscribed and
+    /// not finished: then it takes the queue a batch at a time.
+    fn reads_batches(&self) -> bool {
+        !self.finished.get()
+            && self.subscribe_started.get()
+            && self.owner.0.live_iterators.get() == 1
+    }
+
+    /// Everything queued as one JS string (see `pull`), or `None`.
+    fn take_batch(&self, env: &Env) -> Result<Option<sys::napi_value>> {
+        if !self.reads_batches() {
+            return Ok(None);
+        }
+        let client = &self.owner.0;
+        let mut items = client.conn.borrow().events().take_all();
+        if items.is_empty() && !client.backlog.borrow().is_empty() {
+            // The reader emptied the queue while the rest of a read waits for
+            // the next turn: it is reading, so feed that rest now.
+            client.reader_grace.set(true);
+            client.feed_backlog(env);
+            items = client.conn.borrow().events().take_all();
+        }
+        if items.is_empty() {
+            return Ok(None);
+        }
+        let mut text = String::with_capacity(
+            items.iter().map(Queued::text_len_hint).sum::<usize>() + items.len(),
+        );
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            item.write_text(&mut text);
+        }
+        client.reader_grace.set(true);
+        raw::js_string(env, &text).map(Some)
+    }
+
+    /// The JS side stopped with these lines of its batches unused (one
+    /// event's JSON each, as `pull` gave them): they go back to the front of
+    /// the queue, for the connection's next reader, and are checked as any
+    /// sniffed line when read.
+    pub fn put_back(&self, env: &Env, lines: &str) {
+        let unused: Vec<Queued> = lines
+            .split('\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| Queued::Sniffed(line.into()))
+            .collect();
         if !unused.is_empty() {
             self.owner.0.conn.borrow().events().put_back(unused);
             self.owner.0.wake_event_waiters(env);
