@@ -118,6 +118,17 @@ for (const [runtime, cmd, made] of [
   })
 }
 
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
+  test(`${runtime}: a sole reader's batches reach next() calls made together in order, skip a malformed line, and give the unused rest back on return()`, async (t) => {
+    const r = await run(cmd, [fixture('event-batches.mjs')], 5_000)
+    t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+    t.deepEqual(JSON.parse(r.stdout), { warm: 0, together: [1, 2, 3], after: 4, read: [5, 6], returned: { done: true }, rest: [7, 8, 9] })
+  })
+}
+
 test('a process that observes a run and closes the observer exits by itself (deadline 5 s)', async (t) => {
   const { spawn } = await import('node:child_process')
   const { existsSync, mkdtempSync, rmSync } = await import('node:fs')
