@@ -3,7 +3,7 @@
 // the runtime has process.getBuiltinModule, Node >= 20.16 and Bun), and by
 // the addon's Tokio threads (the fallback elsewhere).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { dial } from '@dougbots/avenor-core'
+import { dial, type Client } from '@dougbots/avenor-core'
 import { MockServer } from './helpers/mock-server'
 
 let server: MockServer | undefined
@@ -251,6 +251,16 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
   })
 
   describe('events', () => {
+    /** A sole reader of `client` that has subscribed and read one event, so it has taken what was queued. */
+    async function readerPastOneEvent(client: Client) {
+      const events = client.events()
+      const warm = events.next()
+      await server!.waitFor(() => server!.requests.length === 1)
+      server!.event({ event: 'e', n: 0 })
+      expect((await warm).value.n).toBe(0)
+      return events
+    }
+
     it('8: events() subscribes once without params and yields notifications', async () => {
       server = await MockServer.start(() => ({ result: { subscribed: true } }))
       const client = await dial(server.path)
@@ -430,11 +440,7 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
         return null
       })
       const client = await dial(server.path)
-      const first = client.events()
-      const warm = first.next()
-      await server.waitFor(() => server!.requests.length === 1)
-      server.event({ event: 'e', n: 0 })
-      expect((await warm).value.n).toBe(0)
+      const first = await readerPastOneEvent(client)
       // Waits with nothing queued; the read that answers status() brings the
       // events too, and the reply's reaction stops the reader.
       const waiting = first.next()
@@ -453,11 +459,7 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
     it('next() calls made together by a sole reader get the events of one read in order, each once', async () => {
       server = await MockServer.start(() => ({ result: { subscribed: true } }))
       const client = await dial(server.path)
-      const events = client.events()
-      const warm = events.next()
-      await server.waitFor(() => server!.requests.length === 1)
-      server.event({ event: 'e', n: 0 })
-      expect((await warm).value.n).toBe(0)
+      const events = await readerPastOneEvent(client)
       const waits = [events.next(), events.next(), events.next()]
       await new Promise((r) => setTimeout(r, 20))
       server.sendRaw([1, 2, 3, 4].map((n) => JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { event: 'e', n } }) + '\n').join(''))
