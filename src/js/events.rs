@@ -103,23 +103,28 @@ impl EventIterator {
             EventSource::Tokio { stream, client } => (stream, client),
         };
         let (stream, client) = stream;
-        match stream.try_next() {
-            NextStep::Item(event) => PromiseRaw::resolve(env, IterResult::of(Some(event))),
-            NextStep::Done => PromiseRaw::resolve(env, IterResult::of(None)),
-            NextStep::Wait => {
-                let stream = stream.clone();
-                // A waiting next() keeps the connection open (see `Client`).
-                let keep = client.clone();
-                settle(
-                    env,
-                    async move {
-                        let _keep = keep;
-                        stream.next().await
-                    },
-                    |_, v| Ok(IterResult::of(v)),
-                )
-            }
-        }
+        // A place in line is taken here, on the calling thread: calls made
+        // together are served in the order they were made.
+        let place = match stream.try_next() {
+            NextStep::Item(event) => return PromiseRaw::resolve(env, IterResult::of(Some(event))),
+            NextStep::Done => return PromiseRaw::resolve(env, IterResult::of(None)),
+            NextStep::Wait(ticket) => Some(ticket),
+            NextStep::Start => None,
+        };
+        let stream = stream.clone();
+        // A waiting next() keeps the connection open (see `Client`).
+        let keep = client.clone();
+        settle(
+            env,
+            async move {
+                let _keep = keep;
+                match place {
+                    Some(ticket) => Ok(stream.wait(ticket).await),
+                    None => stream.next().await,
+                }
+            },
+            |_, v| Ok(IterResult::of(v)),
+        )
     }
 
     /// Internal to the package's JS entry (not typed): the function its
