@@ -57,6 +57,25 @@ describe.each(READERS)('read by %s', (_reader, withoutBuiltinModule) => {
       client.close()
     })
 
+    it('a null result resolves with null however the reply is spelled; a missing result with undefined', async () => {
+      const replies: Record<string, (id: number) => string> = {
+        plain: (id) => `{"jsonrpc":"2.0","id":${id},"result":null}`,
+        spaced: (id) => `{"jsonrpc": "2.0", "id": ${id}, "result": null}`,
+        reordered: (id) => `{"result":null,"id":${id},"jsonrpc":"2.0"}`,
+        missing: (id) => `{"jsonrpc":"2.0","id":${id}}`,
+      }
+      server = await MockServer.start((req, srv) => {
+        srv.sendRaw(replies[req.method]!(req.id) + '\n')
+        return null
+      })
+      const client = await dial(server.path, { callTimeoutMs: 3000 })
+      expect(await client.call('plain')).toBeNull()
+      expect(await client.call('spaced')).toBeNull()
+      expect(await client.call('reordered')).toBeNull()
+      expect(await client.call('missing')).toBeUndefined()
+      client.close()
+    })
+
     it('typed calls reach the socket in the order they were made, un-awaited', async () => {
       server = await MockServer.start(() => ({ result: {} }))
       const client = await dial(server.path)

@@ -82,10 +82,18 @@ struct Envelope<'a> {
     method: Option<&'a RawValue>,
     #[serde(borrow, default)]
     params: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    /// `null` is kept as a result (the call resolves with `null`, as the
+    /// original's `msg.result` and the sniffed path give it); only a missing
+    /// member is `None` (the call resolves with `undefined`).
+    #[serde(borrow, default, deserialize_with = "present")]
     result: Option<&'a RawValue>,
     #[serde(borrow, default)]
     error: Option<&'a RawValue>,
+}
+
+/// A member that is present, whatever its value (`null` included).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 fn parse(raw: &RawValue) -> Value {
@@ -275,6 +283,35 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_null_result_is_a_result_and_a_missing_one_is_none() {
+        // The fuzz target's case: sniffed and classified must agree.
+        let sniffed = br#"{"jsonrpc":"2.0","id":9,"result":null}"#;
+        assert_eq!(
+            sniff_reply(std::str::from_utf8(sniffed).unwrap()),
+            Some((9, "null"))
+        );
+        for line in [
+            &sniffed[..],
+            br#"{"jsonrpc": "2.0", "id": 9, "result": null}"#,
+        ] {
+            match classify_line(line) {
+                Incoming::Reply {
+                    id: 9,
+                    outcome: Ok(Some(Value::Null)),
+                } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        match classify_line(br#"{"jsonrpc":"2.0","id":9}"#) {
+            Incoming::Reply {
+                id: 9,
+                outcome: Ok(None),
+            } => {}
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn request_without_params_has_no_params_key() {
