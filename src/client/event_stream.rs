@@ -85,18 +85,12 @@ impl EventStream {
                 return Err(e);
             }
         }
-        if self.finished.load(Ordering::SeqCst) {
-            return Ok(None);
-        }
-        let event = match self.client.take_event(self.id) {
-            Take::Event(event) => Some(event),
-            Take::Ended => None,
-            Take::Wait(ticket) => ticket.0.await.ok().flatten(),
-        };
-        if event.is_none() {
-            self.finished.store(true, Ordering::SeqCst);
-        }
-        Ok(event)
+        // Subscribed (or finished) now: the synchronous path decides.
+        Ok(match self.try_next() {
+            NextStep::Item(event) => Some(event),
+            NextStep::Wait(ticket) => self.wait(ticket).await,
+            NextStep::Done | NextStep::Start => None,
+        })
     }
 
     /// Stops the iterator and ends its waiting `next()` calls.
