@@ -54,22 +54,34 @@ function row(name, addon, plain, unit, better) {
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1)).padStart(10)
 const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
+// The CPU time this whole process (every thread, user and system) spent per
+// call: what the client costs its host, apart from the daemon's share and the
+// waits that the wall-clock rows also count.
+const cpuMicros = () => {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
 async function roundTrips(call, calls = SEQUENTIAL_CALLS, warmUp = 200) {
   for (let i = 0; i < warmUp; i++) await call()
   const times = []
+  const cpuBefore = cpuMicros()
   for (let i = 0; i < calls; i++) {
     const t = process.hrtime.bigint()
     await call()
     times.push(Number(process.hrtime.bigint() - t) / 1000)
   }
-  return { p50: percentile(times, 50), p99: percentile(times, 99), times }
+  const cpuPerCall = (cpuMicros() - cpuBefore) / calls
+  return { p50: percentile(times, 50), p99: percentile(times, 99), times, cpuPerCall }
 }
 
 async function throughput(call, batches = CONCURRENT_BATCHES) {
   for (let b = 0; b < 3; b++) await Promise.all(Array.from({ length: 64 }, call))
+  const cpuBefore = cpuMicros()
   const t = process.hrtime.bigint()
   for (let b = 0; b < batches; b++) await Promise.all(Array.from({ length: 64 }, call))
-  return (batches * 64) / (Number(process.hrtime.bigint() - t) / 1e9)
+  const perSecond = (batches * 64) / (Number(process.hrtime.bigint() - t) / 1e9)
+  return { perSecond, cpuPerCall: (cpuMicros() - cpuBefore) / (batches * 64) }
 }
 
 /**
@@ -112,6 +124,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
 const addonTimes = []
 const plainTimes = []
 const sliceRatios = { p50: [], p99: [] }
+const sequentialCpu = { addon: [], plain: [] }
 for (let r = 0; r < ROUNDS; r++) {
   const a = await roundTrips(() => addon.status(), Math.ceil(SEQUENTIAL_CALLS / ROUNDS), r === 0 ? 200 : 20)
   const p = await roundTrips(() => plain.call('status'), Math.ceil(SEQUENTIAL_CALLS / ROUNDS), r === 0 ? 200 : 20)
@@ -119,6 +132,8 @@ for (let r = 0; r < ROUNDS; r++) {
   plainTimes.push(...p.times)
   sliceRatios.p50.push(p.p50 / a.p50)
   sliceRatios.p99.push(p.p99 / a.p99)
+  sequentialCpu.addon.push(a.cpuPerCall)
+  sequentialCpu.plain.push(p.cpuPerCall)
 }
 const medianOf = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const spread = (ratios, what = 'slices') =>
@@ -129,12 +144,22 @@ row('sequential status() round trip, p99', percentile(addonTimes, 99), percentil
 console.log(spread(sliceRatios.p99))
 const addonRates = []
 const plainRates = []
+const concurrentCpu = { addon: [], plain: [] }
 for (let r = 0; r < ROUNDS; r++) {
-  addonRates.push(await throughput(() => addon.status(), Math.ceil(CONCURRENT_BATCHES / ROUNDS)))
-  plainRates.push(await throughput(() => plain.call('status'), Math.ceil(CONCURRENT_BATCHES / ROUNDS)))
+  const a = await throughput(() => addon.status(), Math.ceil(CONCURRENT_BATCHES / ROUNDS))
+  const p = await throughput(() => plain.call('status'), Math.ceil(CONCURRENT_BATCHES / ROUNDS))
+  addonRates.push(a.perSecond)
+  plainRates.push(p.perSecond)
+  concurrentCpu.addon.push(a.cpuPerCall)
+  concurrentCpu.plain.push(p.cpuPerCall)
 }
 row('64 concurrent status() calls, throughput', medianOf(addonRates), medianOf(plainRates), 'calls/s', 'higher')
 console.log(spread(addonRates.map((a, i) => a / plainRates[i])))
+// The host's CPU per call, median of the slices above (the same calls).
+row('host CPU per sequential status() call', medianOf(sequentialCpu.addon), medianOf(sequentialCpu.plain), 'µs', 'lower')
+console.log(spread(sequentialCpu.addon.map((a, i) => sequentialCpu.plain[i] / a)))
+row('host CPU per call, 64 concurrent', medianOf(concurrentCpu.addon), medianOf(concurrentCpu.plain), 'µs', 'lower')
+console.log(spread(concurrentCpu.addon.map((a, i) => concurrentCpu.plain[i] / a)))
 
 // Ownership of mutating calls is per connection (protocol §2.1): each stream run
 // subscribes and spawns on its own connection, after the others are closed.
