@@ -30,20 +30,48 @@ Client.prototype.events = function events(opts) {
   return batchedEvents(nativeEvents.call(this, opts))
 }
 
+// A connection's invoker: one plain function per connection that calls its
+// promise-returning methods by index (src/js/client_invoker.rs). Internal:
+// taken off the class and the exports here, in both runtimes.
+const invokerOf = Client.prototype.__invoker
+const invokedMethods = module.exports.__clientInvokedMethods()
+delete Client.prototype.__invoker
+delete module.exports.__clientInvokedMethods
+
 // Bun: a `Client` call's rejection gets its caller's frames here, when it
 // rejects, from JavaScriptCore's async stack: an Error made inside a resumed
 // async function names every caller awaiting the call (`at async caller`), as
 // V8's async stack does for the addon's native rejection handler in Node (see
 // src/js/caller_origin.rs). Capturing a stack when each call starts instead (an
 // Error per call) cost Bun more than the rest of the call's work in the addon.
-// A method's synchronous throw (a bad argument) is thrown as it was.
+// A method's synchronous throw (a bad argument) is thrown as it was. The call
+// itself goes through the connection's invoker, which costs Bun less than a
+// class method's call (Node keeps the class methods: no wrapper there).
 if (typeof Bun !== 'undefined') {
+  const invokers = new WeakMap()
+  // The invoker of `client`, or null where the class method must be called
+  // (a receiver that is no `Client` gets the class method's own error).
+  const invokerFor = (client) => {
+    let invoke = invokers.get(client)
+    if (invoke === undefined) {
+      if (!(client instanceof Client)) return null
+      try {
+        invoke = invokerOf.call(client)
+      } catch {
+        invoke = null
+      }
+      invokers.set(client, invoke)
+    }
+    return invoke
+  }
   for (const name of Object.getOwnPropertyNames(Client.prototype)) {
     const native = Object.getOwnPropertyDescriptor(Client.prototype, name).value
     if (name === 'constructor' || typeof native !== 'function') continue
+    const index = invokedMethods.indexOf(name)
     const method = {
       [name](...args) {
-        const result = native.apply(this, args)
+        const invoke = index < 0 ? null : invokerFor(this)
+        const result = invoke === null ? native.apply(this, args) : invoke(index, ...args)
         return result instanceof Promise ? settledWithCallerFrames(result) : result
       },
     }[name]

@@ -129,6 +129,35 @@ for (const [runtime, cmd] of [
   })
 }
 
+test("every promise-returning Client method sends and settles the same in Bun (the connection's invoker) as in Node (the class methods)", async (t) => {
+  const [node, bunRun] = await Promise.all([
+    run(process.execPath, [fixture('client-methods.mjs')], 10_000),
+    run(bun, [fixture('client-methods.mjs')], 10_000),
+  ])
+  t.is(node.code, 0, node.stderr)
+  t.is(bunRun.code, 0, bunRun.stderr)
+  const inNode = JSON.parse(node.stdout)
+  const inBun = JSON.parse(bunRun.stdout)
+  // The table covers every method, and Node's answers are what the daemon got.
+  t.deepEqual(inNode.uncovered, [])
+  t.is(inNode.calls.length, 64)
+  t.like(inNode.calls.find((c) => c.name === 'brokerSend' && c.kind === 'good'), {
+    sent: [{ method: 'broker_send', params: { from_run_id: 'run_a', to_run_id: 'run_b', message: 'hello', role: 'peer' } }],
+    outcome: { value: 'undefined' },
+  })
+  t.like(inNode.calls.find((c) => c.name === 'status' && c.kind === 'bad'), {
+    sent: [],
+    outcome: { error: 'Error: client.status: runtimeId must be a string' },
+  })
+  t.deepEqual(inBun.calls, inNode.calls)
+  // The invoker is internal: neither runtime shows it.
+  t.deepEqual(inBun.prototype, inNode.prototype)
+  t.false(inNode.prototype.some((name) => name.startsWith('__')))
+  // A receiver that is no Client fails in both (each engine words it its own way).
+  t.truthy(inNode.notAClient.error)
+  t.truthy(inBun.notAClient.error)
+})
+
 test('a process that observes a run and closes the observer exits by itself (deadline 5 s)', async (t) => {
   const { spawn } = await import('node:child_process')
   const { existsSync, mkdtempSync, rmSync } = await import('node:fs')

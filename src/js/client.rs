@@ -9,6 +9,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use super::args::{self, ArgResult};
+use super::client_invoker;
 use super::events::{EventIterator, EventSource};
 use super::host_socket;
 use super::loop_client::{self, LoopClient, LoopOwner, Then};
@@ -77,6 +78,7 @@ pub struct Client {
 }
 
 /// Who reads the connection.
+#[derive(Clone)]
 enum Backend {
     /// The host's event loop (a `dial()`ed connection).
     HostLoop(Rc<LoopOwner>),
@@ -697,6 +699,19 @@ impl Client {
             Ok(methods::broker_reply(&to, &reply_to, &message))
         })();
         self.send_void(env, rpc)
+    }
+
+    /// This connection's invoker (see `client_invoker`); `index.js` removes
+    /// it from the prototype.
+    #[napi(js_name = "__invoker", skip_typescript)]
+    pub fn invoker<'env>(
+        &self,
+        env: &'env Env,
+    ) -> Result<Function<'env, (), super::tool_call::Raw>> {
+        let view = Client {
+            backend: self.backend.clone(),
+        };
+        client_invoker::create(env, view)
     }
 
     /// True after `close()`, or once the socket was closed or failed.

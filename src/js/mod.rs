@@ -6,6 +6,7 @@ pub mod args;
 pub mod broker;
 pub mod caller_origin;
 pub mod client;
+pub mod client_invoker;
 pub mod discovery;
 pub mod errors;
 pub mod events;

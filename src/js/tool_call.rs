@@ -66,7 +66,7 @@ pub fn run_status_tool<'env>(
 /// A JS value passed through untouched. Closures with a fixed return type
 /// (`create_function_from_closure`, promise callbacks) cannot name the scope
 /// they run in, so they hand back the raw handle, valid until they return.
-pub struct Raw(sys::napi_value);
+pub struct Raw(pub(crate) sys::napi_value);
 
 impl ToNapiValue for Raw {
     unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
