@@ -1,9 +1,9 @@
 //! Bun only: a connection's `Client` methods called through one plain
 //! function per connection (its invoker) rather than as class methods. In
 //! Bun a class method's call pays napi-rs's receiver checks and borrow
-//! bookkeeping through Node-API, about 0.35 µs of a call's ~4.5 µs of host CPU
-//! (measured in 64-way calls); the invoker runs the same method on a view of
-//! the same connection. `index.js` reaches it from the wrapper Bun's `Client`
+//! bookkeeping through Node-API, about 0.35–0.6 µs of a 64-way call's 4.5–5.5
+//! µs of host CPU (medians of alternating runs); the invoker runs the same
+//! method on a view of the same connection. `index.js` reaches it from the wrapper Bun's `Client`
 //! methods already go through, so the prototype and its methods stay as they
 //! are; Node keeps the class methods (no wrapper there to reach it from).
 
