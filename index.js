@@ -34,7 +34,7 @@ Client.prototype.events = function events(opts) {
 // promise-returning methods by index (src/js/client_invoker.rs). Internal:
 // taken off the class and the exports here, in both runtimes.
 const invokerOf = Client.prototype.__invoker
-const invokedMethods = module.exports.__clientInvokedMethods()
+const invokedMethodNames = module.exports.__clientInvokedMethods
 delete Client.prototype.__invoker
 delete module.exports.__clientInvokedMethods
 
@@ -48,6 +48,7 @@ delete module.exports.__clientInvokedMethods
 // itself goes through the connection's invoker, which costs Bun less than a
 // class method's call (Node keeps the class methods: no wrapper there).
 if (typeof Bun !== 'undefined') {
+  const invokedMethods = invokedMethodNames()
   const invokers = new WeakMap()
   // The invoker of `client`, or null where the class method must be called
   // (a receiver that is no `Client` gets the class method's own error).

@@ -3,9 +3,10 @@
 //! Bun a class method's call pays napi-rs's receiver checks and borrow
 //! bookkeeping through Node-API, about 0.35–0.6 µs of a 64-way call's 4.5–5.5
 //! µs of host CPU (medians of alternating runs); the invoker runs the same
-//! method on a view of the same connection. `index.js` reaches it from the wrapper Bun's `Client`
-//! methods already go through, so the prototype and its methods stay as they
-//! are; Node keeps the class methods (no wrapper there to reach it from).
+//! method on a view of the same connection. `index.js` reaches it from the
+//! wrapper Bun's `Client` methods already go through, so the prototype and
+//! its methods stay as they are; Node keeps the class methods (no wrapper
+//! there to reach it from).
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
