@@ -102,16 +102,50 @@ for (const [runtime, cmd] of [
   })
 }
 
-for (const [runtime, cmd, made] of [
+for (const [runtime, cmd, bunSockets] of [
   ['Node', process.execPath, 0],
   ['Bun', bun, 1],
 ]) {
-  test(`${runtime}: a dialled client is read ${made === 0 ? 'through a poll handle, with no net socket object' : 'through one net socket object'}`, async (t) => {
+  test(`${runtime}: a dialled client is read ${bunSockets === 0 ? 'through a poll handle' : "through one socket of Bun's own"}, with no net socket object`, async (t) => {
     const daemon = await startTinyDaemon({ eventAfterMs: 20 })
     try {
       const r = await run(cmd, [fixture('socket-objects.mjs'), daemon.socketPath], 5_000)
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
-      t.like(JSON.parse(r.stdout), { made, status: { phase: 'idle' }, event: { event: 'agent.status' } })
+      t.like(JSON.parse(r.stdout), { made: 0, bunSockets, status: { phase: 'idle' }, event: { event: 'agent.status' }, second: { phase: 'idle' } })
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
+// A Bun socket's readyState: 1 while open, -1 once closed.
+for (const mode of ['missing', 'throws', 'late']) {
+  test(`Bun: with Bun.connect ${{ missing: 'missing', throws: 'throwing', late: 'opening the socket late' }[mode]}, a dialled client is read through one net socket object${mode === 'late' ? ', and the late socket is closed' : ''}`, async (t) => {
+    const daemon = await startTinyDaemon({ eventAfterMs: 20 })
+    try {
+      const r = await run(bun, [fixture('socket-objects.mjs'), daemon.socketPath, mode], 5_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      t.like(JSON.parse(r.stdout), { made: 1, status: { phase: 'idle' }, event: { event: 'agent.status' }, second: { phase: 'idle' }, lateSocket: mode === 'late' ? -1 : null })
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
+  test(`${runtime}: a flood of events in one write reaches the reader in order or is announced as lagged, and a daemon hanging up mid-call rejects the call and finishes the reader (deadline 5 s)`, async (t) => {
+    const flood = 3000
+    const daemon = await startTinyDaemon({ flood, hangUpOn: 'status' })
+    try {
+      const r = await run(cmd, [fixture('connection-faults.mjs'), daemon.socketPath, String(flood)], 5_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      const out = JSON.parse(r.stdout)
+      t.is(out.received + out.lagged, flood)
+      t.true(out.received >= 256, `received ${out.received}`)
+      t.like(out, { last: flood - 1, ordered: true, rejected: 'read response: connection closed', next: { done: true }, closed: true })
     } finally {
       await daemon.close()
     }

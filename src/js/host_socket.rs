@@ -1,17 +1,20 @@
 //! A connection's descriptor read by the host's event loop. In Node, a poll
 //! handle on Node's libuv loop (`uv_poll_reader`): the addon reads when the
-//! descriptor is readable. Elsewhere (Bun), the host runtime's own socket
-//! object (`node:net`), whose `data`, `end`, `error` and `close` events call
-//! native listeners directly: Bun's `net.Socket` constructor ignores `fd`, so
-//! Bun uses `net.connect({ fd })` (Node would use `new net.Socket({ fd })`).
+//! descriptor is readable. In Bun, Bun's own socket (`bun_socket`). Failing
+//! those, the runtime's `node:net` socket object, whose `data`, `end`,
+//! `error` and `close` events call native listeners directly: Bun's
+//! `net.Socket` constructor ignores `fd`, so Bun would use
+//! `net.connect({ fd })` (Node uses `new net.Socket({ fd })`).
 
+use std::cell::{Cell, RefCell};
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 
+use super::bun_socket::BunSocket;
 use super::raw::{self, JsRef};
-use super::uv_poll_reader::{Opened, PollReader};
+use super::uv_poll_reader::PollReader;
 
 /// Called with each chunk the socket reads.
 pub type OnData = Box<dyn Fn(&Env, &[u8])>;
@@ -24,12 +27,56 @@ pub struct Listeners {
     pub ended: OnEnded,
 }
 
+/// What a reader's `open` did.
+pub enum Opened<R> {
+    Reading(R),
+    /// This host cannot read that way: the descriptor and listeners are
+    /// given back.
+    Unavailable(OwnedFd, Listeners),
+}
+
 pub enum HostSocket {
     Polled(PollReader),
-    Net {
-        socket: JsRef,
-        paused: std::cell::Cell<bool>,
-    },
+    /// A socket object of the runtime's (Bun's own, or `node:net`'s).
+    Object(JsSocket),
+}
+
+/// A runtime's socket object, held until `destroy`.
+pub struct JsSocket {
+    socket: RefCell<Option<JsRef>>,
+    paused: Cell<bool>,
+    /// The method that closes its descriptor.
+    close_method: &'static str,
+}
+
+impl JsSocket {
+    pub fn new(socket: JsRef, close_method: &'static str) -> Self {
+        JsSocket {
+            socket: RefCell::new(Some(socket)),
+            paused: Cell::new(false),
+            close_method,
+        }
+    }
+
+    fn set_paused(&self, env: &Env, pause: bool) {
+        if self.paused.replace(pause) == pause {
+            return;
+        }
+        let handle = self.socket.borrow().as_ref().and_then(|s| s.get(env).ok());
+        if let Some(handle) = handle {
+            let _ = raw::call_method(env, handle, if pause { "pause" } else { "resume" }, &[]);
+        }
+    }
+
+    fn destroy(&self, env: &Env) {
+        let Some(socket) = self.socket.borrow_mut().take() else {
+            return;
+        };
+        if let Ok(handle) = socket.get(env) {
+            let _ = raw::call_method(env, handle, self.close_method, &[]);
+        }
+        socket.release(env);
+    }
 }
 
 /// Whether this runtime can read a descriptor on its own loop.
@@ -48,7 +95,7 @@ fn builtin_module(env: &Env, name: &str) -> Result<sys::napi_value> {
     }
 }
 
-fn thrown_message(env: &Env, thrown: Option<sys::napi_value>) -> String {
+pub fn thrown_message(env: &Env, thrown: Option<sys::napi_value>) -> String {
     thrown
         .and_then(|v| raw::property(env, v, "message").ok())
         .and_then(|m| unsafe { String::from_napi_value(env.raw(), m) }.ok())
@@ -63,6 +110,14 @@ impl HostSocket {
         let (fd, listeners) = match PollReader::open(env, fd, listeners)? {
             Opened::Reading(reader) => return Ok(HostSocket::Polled(reader)),
             Opened::Unavailable(fd, listeners) => (fd, listeners),
+        };
+        let (fd, listeners) = if raw::is_bun(env) {
+            match BunSocket::open(env, fd, listeners)? {
+                Opened::Reading(socket) => return Ok(HostSocket::Object(socket)),
+                Opened::Unavailable(fd, listeners) => (fd, listeners),
+            }
+        } else {
+            (fd, listeners)
         };
         let net = builtin_module(env, "node:net")?;
         let mut options = Object::new(env)?;
@@ -85,10 +140,7 @@ impl HostSocket {
         };
         // From here the socket owns the descriptor.
         let _ = fd.into_raw_fd();
-        let host = HostSocket::Net {
-            socket: JsRef::new(env, socket)?,
-            paused: std::cell::Cell::new(false),
-        };
+        let host = HostSocket::Object(JsSocket::new(JsRef::new(env, socket)?, "destroy"));
         listen(env, socket, listeners)?;
         let _ = raw::call_method(env, socket, "unref", &[]);
         Ok(host)
@@ -97,29 +149,21 @@ impl HostSocket {
     /// Stops (or restarts) reading; what was read stays delivered. The
     /// message of a restart that failed (reading is over then).
     pub fn set_paused(&self, env: &Env, pause: bool) -> Option<String> {
-        let (socket, paused) = match self {
-            HostSocket::Polled(reader) => return reader.set_paused(pause),
-            HostSocket::Net { socket, paused } => (socket, paused),
-        };
-        if paused.replace(pause) == pause {
-            return None;
+        match self {
+            HostSocket::Polled(reader) => reader.set_paused(pause),
+            HostSocket::Object(socket) => {
+                socket.set_paused(env, pause);
+                None
+            }
         }
-        if let Ok(socket) = socket.get(env) {
-            let _ = raw::call_method(env, socket, if pause { "pause" } else { "resume" }, &[]);
-        }
-        None
     }
 
-    /// Stops reading and closes the descriptor.
-    pub fn destroy(self, env: &Env) {
+    /// Stops reading and closes the descriptor, once. The runtime may call
+    /// the `close` listener from inside (Bun does).
+    pub fn destroy(&self, env: &Env) {
         match self {
             HostSocket::Polled(reader) => reader.destroy(),
-            HostSocket::Net { socket, .. } => {
-                if let Ok(handle) = socket.get(env) {
-                    let _ = raw::call_method(env, handle, "destroy", &[]);
-                }
-                socket.release(env);
-            }
+            HostSocket::Object(socket) => socket.destroy(env),
         }
     }
 }

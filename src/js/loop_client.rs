@@ -72,7 +72,9 @@ pub struct LoopClient {
     conn: RefCell<DrivenConnection<Waiter>>,
     /// The connection's descriptor (owned by `conn`), for `LoopOwner::drop`.
     fd: std::os::fd::RawFd,
-    socket: RefCell<Option<HostSocket>>,
+    /// Shared out for each call into it: the runtime may call the socket's
+    /// listeners from inside those calls.
+    socket: RefCell<Option<Rc<HostSocket>>>,
     /// Keeps the process alive while a call or a `next()` waits.
     keep_alive: KeepAlive,
     /// Ends the connection if the env goes away with it open.
@@ -187,7 +189,7 @@ impl LoopClient {
         );
         match socket {
             Ok(socket) => {
-                *client.socket.borrow_mut() = Some(socket);
+                *client.socket.borrow_mut() = Some(Rc::new(socket));
                 Ok(client)
             }
             Err(e) => {
@@ -270,7 +272,8 @@ impl LoopClient {
     }
 
     fn wait_for_readers(&self, env: &Env) {
-        if let Some(socket) = self.socket.borrow().as_ref() {
+        let socket = self.socket.borrow().clone();
+        if let Some(socket) = socket {
             // Pausing cannot fail.
             let _ = socket.set_paused(env, true);
         }
@@ -303,7 +306,8 @@ impl LoopClient {
             self.feed(env, &bytes);
         }
         if self.backlog.borrow().is_empty() {
-            let failed = (self.socket.borrow().as_ref()).and_then(|s| s.set_paused(env, false));
+            let socket = self.socket.borrow().clone();
+            let failed = socket.and_then(|s| s.set_paused(env, false));
             if let Some(message) = failed {
                 self.ended(env, Some(message));
             }
@@ -327,7 +331,8 @@ impl LoopClient {
     fn finish(&self, env: &Env) {
         self.backlog.borrow_mut().clear();
         self.wake_event_waiters(env);
-        if let Some(socket) = self.socket.borrow_mut().take() {
+        let socket = self.socket.borrow_mut().take();
+        if let Some(socket) = socket {
             socket.destroy(env);
         }
         self.disarm_timer(env);

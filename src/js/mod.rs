@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod broker;
+pub mod bun_socket;
 pub mod caller_origin;
 pub mod client;
 pub mod client_invoker;

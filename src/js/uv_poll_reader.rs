@@ -19,7 +19,7 @@ use std::sync::OnceLock;
 use napi::bindgen_prelude::*;
 use napi::sys;
 
-use super::host_socket::Listeners;
+use super::host_socket::{Listeners, Opened};
 use super::keep_alive::CONNECTION_RESOURCE_NAME;
 use crate::client::os_error;
 
@@ -99,17 +99,11 @@ struct Reader {
 /// A descriptor read through a poll handle on Node's loop (see the module).
 pub struct PollReader(Rc<Reader>);
 
-/// What `PollReader::open` did.
-pub enum Opened {
-    Reading(PollReader),
-    /// This host cannot (not Node, or no libuv functions found): the
-    /// descriptor and listeners are given back.
-    Unavailable(OwnedFd, Listeners),
-}
-
 impl PollReader {
-    /// Starts reading `fd` (owned from then on, closed on failure).
-    pub fn open(env: &Env, fd: OwnedFd, listeners: Listeners) -> Result<Opened> {
+    /// Starts reading `fd` (owned from then on, closed on failure); gives
+    /// it and the listeners back where the host is not Node or no libuv
+    /// functions were found.
+    pub fn open(env: &Env, fd: OwnedFd, listeners: Listeners) -> Result<Opened<PollReader>> {
         let Some(uv) = uv().filter(|_| !super::raw::is_bun(env)) else {
             return Ok(Opened::Unavailable(fd, listeners));
         };
@@ -194,7 +188,7 @@ impl PollReader {
 
     /// Stops reading and closes the handle; the descriptor is closed when
     /// libuv has closed it.
-    pub fn destroy(self) {
+    pub fn destroy(&self) {
         let reader = &self.0;
         if reader.closing.get() {
             return;
