@@ -119,13 +119,14 @@ for (const [runtime, cmd, bunSockets] of [
 }
 
 // A Bun socket's readyState: 1 while open, -1 once closed.
-for (const mode of ['missing', 'throws', 'late']) {
-  test(`Bun: with Bun.connect ${{ missing: 'missing', throws: 'throwing', late: 'opening the socket late' }[mode]}, a dialled client is read through one net socket object${mode === 'late' ? ', and the late socket is closed' : ''}`, async (t) => {
+for (const mode of ['missing', 'throws', 'late', 'opens-then-throws']) {
+  const opens = mode === 'late' || mode === 'opens-then-throws'
+  test(`Bun: with Bun.connect ${{ missing: 'missing', throws: 'throwing', late: 'opening the socket late', 'opens-then-throws': 'opening the socket and throwing' }[mode]}, a dialled client is read through one net socket object${opens ? ", and Bun's socket is closed" : ''}`, async (t) => {
     const daemon = await startTinyDaemon({ eventAfterMs: 20 })
     try {
       const r = await run(bun, [fixture('socket-objects.mjs'), daemon.socketPath, mode], 5_000)
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
-      t.like(JSON.parse(r.stdout), { made: 1, status: { phase: 'idle' }, event: { event: 'agent.status' }, second: { phase: 'idle' }, lateSocket: mode === 'late' ? -1 : null })
+      t.like(JSON.parse(r.stdout), { made: 1, status: { phase: 'idle' }, event: { event: 'agent.status' }, second: { phase: 'idle' }, lateSocket: opens ? -1 : null })
     } finally {
       await daemon.close()
     }

@@ -68,7 +68,8 @@ impl JsSocket {
         }
     }
 
-    fn destroy(&self, env: &Env) {
+    /// Closes its descriptor with `close_method`, once.
+    pub fn destroy(&self, env: &Env) {
         let Some(socket) = self.socket.borrow_mut().take() else {
             return;
         };
