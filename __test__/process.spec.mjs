@@ -137,6 +137,25 @@ for (const [runtime, cmd] of [
   ['Node', process.execPath],
   ['Bun', bun],
 ]) {
+  test(`${runtime}: a connection gives its descriptors back when it ends (closed, closed with a call waiting, hung up on, abandoned in a terminated worker), not when collected (deadline 20 s)`, async (t) => {
+    const daemon = await startTinyDaemon({ hangUpOn: 'hangup', ignore: ['hang'] })
+    try {
+      const r = await run(cmd, [fixture('descriptors.mjs'), daemon.socketPath], 20_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      const growth = JSON.parse(r.stdout)
+      // A few descriptors of the runtime's own may open meanwhile; one per
+      // connection would be 300, 100, 100 and 10.
+      for (const [way, n] of Object.entries(growth)) t.true(n <= 3, `${way}: ${n} more descriptors open`)
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
   test(`${runtime}: a flood of events in one write reaches the reader in order or is announced as lagged, and a daemon hanging up mid-call rejects the call and finishes the reader (deadline 5 s)`, async (t) => {
     const flood = 3000
     const daemon = await startTinyDaemon({ flood, hangUpOn: 'status' })

@@ -15,7 +15,8 @@ use tokio::io::Interest;
 use tokio::sync::mpsc;
 
 pub struct DirectWriter {
-    fd: OwnedFd,
+    /// `None` once released.
+    fd: Option<OwnedFd>,
     /// Requests handed to the writer task and not yet written.
     queued: Arc<AtomicUsize>,
     backlog: Option<mpsc::UnboundedSender<Vec<u8>>>,
@@ -29,23 +30,36 @@ impl DirectWriter {
         set_nonblocking(fd.as_raw_fd())?;
         no_sigpipe(fd.as_raw_fd());
         Ok(DirectWriter {
-            fd,
+            fd: Some(fd),
             queued: Arc::new(AtomicUsize::new(0)),
             backlog: None,
             runtime: tokio::runtime::Handle::try_current().ok(),
         })
     }
 
+    /// The descriptor, or -1 once released.
     pub fn raw_fd(&self) -> RawFd {
-        self.fd.as_raw_fd()
+        self.fd.as_ref().map_or(-1, |fd| fd.as_raw_fd())
+    }
+
+    /// Closes the descriptor now, and lets the writer task (which holds its
+    /// own) end once its channel is drained: the connection is over, so a
+    /// closed client costs no descriptor while its object waits for the
+    /// garbage collector. Later sends fail.
+    pub fn release(&mut self) {
+        self.fd = None;
+        self.backlog = None;
     }
 
     /// Writes `bytes` now if nothing is queued and the socket takes them; else
     /// queues what is left behind the queued requests. Fails when the socket
     /// refused the write (the connection is broken).
     pub fn send(&mut self, mut bytes: Vec<u8>) -> std::io::Result<()> {
+        let Some(fd) = self.fd.as_ref().map(|fd| fd.as_raw_fd()) else {
+            return Err(std::io::ErrorKind::BrokenPipe.into());
+        };
         if self.queued.load(Ordering::SeqCst) == 0 {
-            match write_some(self.fd.as_raw_fd(), &bytes) {
+            match write_some(fd, &bytes) {
                 Ok(n) if n == bytes.len() => return Ok(()),
                 Ok(n) => {
                     bytes.drain(..n);
@@ -72,7 +86,10 @@ impl DirectWriter {
             .clone()
             .ok_or_else(|| std::io::Error::other("no runtime for the request writer"))?;
         // Its own descriptor, registered for write readiness only.
-        let fd = self.fd.try_clone()?;
+        let fd = match &self.fd {
+            Some(fd) => fd.try_clone()?,
+            None => return Err(std::io::ErrorKind::BrokenPipe.into()),
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let queued = self.queued.clone();
         runtime.spawn(async move {
@@ -189,6 +206,19 @@ mod tests {
         .await
         .unwrap();
         assert!(got.0 == got.1.as_bytes(), "bytes differ");
+    }
+
+    #[test]
+    fn a_released_writer_has_closed_its_descriptor_and_refuses_to_send() {
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        let mut writer = DirectWriter::new(OwnedFd::from(ours)).unwrap();
+        writer.release();
+        assert_eq!(writer.raw_fd(), -1);
+        let e = writer.send(b"x\n".to_vec()).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe);
+        // The peer reads the end: no descriptor of this side is open.
+        let mut byte = [0u8; 1];
+        assert_eq!(theirs.read(&mut byte).unwrap(), 0);
     }
 
     #[tokio::test]

@@ -78,7 +78,8 @@ impl SniffedReply {
 
 pub struct DrivenConnection<W> {
     writes: DirectWriter,
-    /// The socket's descriptor, owned by `writes`; used to shut it down.
+    /// The socket's descriptor, owned by `writes`; used to shut it down
+    /// (-1 once released).
     fd: RawFd,
     splitter: LineSplitter,
     /// Calls in flight by id. Every call has the same timeout, so id order is
@@ -283,7 +284,7 @@ impl<W> DrivenConnection<W> {
         self.end(None)
     }
 
-    /// The socket's descriptor, open as long as this connection is.
+    /// The socket's descriptor, open until `release_descriptor` (-1 then).
     pub fn raw_fd(&self) -> RawFd {
         self.fd
     }
@@ -291,8 +292,20 @@ impl<W> DrivenConnection<W> {
     /// Shuts the socket down without settling anything (safe from a finalizer):
     /// the read side then sees the end and settles what waits.
     pub fn shut_down(&self) {
+        if self.fd < 0 {
+            return;
+        }
         // SAFETY: shutdown on a descriptor `self.writes` keeps open.
         unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+    }
+
+    /// Closes the descriptor (the connection has ended, or is abandoned with
+    /// its env); nothing can be sent after. Its number may then be reused by
+    /// anything: `raw_fd` is -1 from here on.
+    pub fn release_descriptor(&mut self) {
+        self.closed = true;
+        self.writes.release();
+        self.fd = -1;
     }
 
     /// The calls whose deadline is at or before `now`, failed with the timeout.

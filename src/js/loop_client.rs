@@ -70,8 +70,9 @@ struct EventWaiter {
 
 pub struct LoopClient {
     conn: RefCell<DrivenConnection<Waiter>>,
-    /// The connection's descriptor (owned by `conn`), for `LoopOwner::drop`.
-    fd: std::os::fd::RawFd,
+    /// The connection's descriptor (owned by `conn`), for `LoopOwner::drop`;
+    /// -1 once `finish` closed it.
+    fd: Cell<std::os::fd::RawFd>,
     /// Shared out for each call into it: the runtime may call the socket's
     /// listeners from inside those calls.
     socket: RefCell<Option<Rc<HostSocket>>>,
@@ -104,10 +105,13 @@ pub struct LoopOwner(pub Rc<LoopClient>);
 impl Drop for LoopOwner {
     fn drop(&mut self) {
         // From a finalizer, which may run while the connection is borrowed:
-        // the descriptor is read without borrowing (it lives as long as the
-        // client, which this owner still holds).
-        // SAFETY: shutdown on a descriptor the connection keeps open.
-        unsafe { libc::shutdown(self.0.fd, libc::SHUT_RDWR) };
+        // the descriptor is read without borrowing (open until `finish`
+        // closes it and sets -1).
+        let fd = self.0.fd.get();
+        if fd >= 0 {
+            // SAFETY: shutdown on a descriptor the connection keeps open.
+            unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
+        }
     }
 }
 
@@ -159,11 +163,17 @@ impl LoopClient {
         })
         .map_err(|e| Error::from_reason(format!("dial control socket: {e}")))?;
         let keep_alive = KeepAlive::new(env)?;
-        let teardown = ShutdownAtTeardown::arm(env, conn.raw_fd());
-        let client = Rc::new_cyclic(|me| LoopClient {
-            fd: conn.raw_fd(),
+        let client = Rc::new_cyclic(|me: &Weak<LoopClient>| LoopClient {
+            fd: Cell::new(conn.raw_fd()),
             keep_alive,
-            teardown,
+            teardown: {
+                let me = me.clone();
+                ShutdownAtTeardown::arm(env, move || {
+                    if let Some(client) = me.upgrade() {
+                        client.end_at_teardown();
+                    }
+                })
+            },
             conn: RefCell::new(conn),
             socket: RefCell::new(None),
             event_waiters: RefCell::new(Vec::new()),
@@ -327,6 +337,17 @@ impl LoopClient {
         self.finish(env);
     }
 
+    /// The env is going away with the connection open (see
+    /// `ShutdownAtTeardown`): the daemon sees it end, and the descriptor is
+    /// closed. No JS: what waits is never settled.
+    fn end_at_teardown(&self) {
+        if let Ok(mut conn) = self.conn.try_borrow_mut() {
+            conn.shut_down();
+            self.fd.set(-1);
+            conn.release_descriptor();
+        }
+    }
+
     /// After the end: iterators finish, the socket and timer are let go.
     fn finish(&self, env: &Env) {
         self.backlog.borrow_mut().clear();
@@ -338,6 +359,11 @@ impl LoopClient {
         self.disarm_timer(env);
         self.keep_alive.release(env);
         self.teardown.disarm();
+        // The descriptor goes now, not when the `Client` is collected: a
+        // program dialling and closing in a loop would run out of them first
+        // (Bun's collector let 1 000 pile up).
+        self.fd.set(-1);
+        self.conn.borrow_mut().release_descriptor();
     }
 
     fn settle_all(&self, env: &Env, replies: Vec<(Waiter, RawReply)>) {
