@@ -137,6 +137,25 @@ for (const [runtime, cmd] of [
   ['Node', process.execPath],
   ['Bun', bun],
 ]) {
+  test(`${runtime}: a flood of events followed at once by the daemon's end reaches the reader whole or announced as lagged, then the reader finishes (deadline 5 s)`, async (t) => {
+    const flood = 3000
+    const daemon = await startTinyDaemon({ flood, endAfterFlood: true })
+    try {
+      const r = await run(cmd, [fixture('flood-then-end.mjs'), daemon.socketPath], 5_000)
+      t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
+      const out = JSON.parse(r.stdout)
+      t.is(out.received + out.lagged, flood)
+      t.like(out, { last: flood - 1, ordered: true, closed: true })
+    } finally {
+      await daemon.close()
+    }
+  })
+}
+
+for (const [runtime, cmd] of [
+  ['Node', process.execPath],
+  ['Bun', bun],
+]) {
   test(`${runtime}: a connection gives its descriptors back when it ends (closed, closed with a call waiting, hung up on, abandoned in a terminated worker), not when collected (deadline 20 s)`, async (t) => {
     const daemon = await startTinyDaemon({ hangUpOn: 'hangup', ignore: ['hang'] })
     try {
