@@ -141,7 +141,7 @@ for (const [runtime, cmd] of [
     const flood = 3000
     const daemon = await startTinyDaemon({ flood, endAfterFlood: true })
     try {
-      const r = await run(cmd, [fixture('flood-then-end.mjs'), daemon.socketPath], 5_000)
+      const r = await run(cmd, [fixture('connection-faults.mjs'), daemon.socketPath, String(flood), 'end'], 5_000)
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
       const out = JSON.parse(r.stdout)
       t.is(out.received + out.lagged, flood)
@@ -179,7 +179,7 @@ for (const [runtime, cmd] of [
     const flood = 3000
     const daemon = await startTinyDaemon({ flood, hangUpOn: 'status' })
     try {
-      const r = await run(cmd, [fixture('connection-faults.mjs'), daemon.socketPath, String(flood)], 5_000)
+      const r = await run(cmd, [fixture('connection-faults.mjs'), daemon.socketPath, String(flood), 'hang-up'], 5_000)
       t.is(r.code, 0, `exit ${r.code} after ${r.ms} ms: ${r.stderr}`)
       const out = JSON.parse(r.stdout)
       t.is(out.received + out.lagged, flood)
