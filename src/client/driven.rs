@@ -77,10 +77,8 @@ impl SniffedReply {
 }
 
 pub struct DrivenConnection<W> {
+    /// Owns the socket's descriptor.
     writes: DirectWriter,
-    /// The socket's descriptor, owned by `writes`; used to shut it down
-    /// (-1 once released).
-    fd: RawFd,
     splitter: LineSplitter,
     /// Calls in flight by id. Every call has the same timeout, so id order is
     /// deadline order: the first entry is always the next to expire.
@@ -108,7 +106,6 @@ impl<W> DrivenConnection<W> {
     pub fn new(fd: OwnedFd, call_timeout: Duration) -> std::io::Result<Self> {
         let writes = DirectWriter::new(fd)?;
         Ok(DrivenConnection {
-            fd: writes.raw_fd(),
             writes,
             splitter: LineSplitter::default(),
             pending: BTreeMap::new(),
@@ -286,17 +283,18 @@ impl<W> DrivenConnection<W> {
 
     /// The socket's descriptor, open until `release_descriptor` (-1 then).
     pub fn raw_fd(&self) -> RawFd {
-        self.fd
+        self.writes.raw_fd()
     }
 
     /// Shuts the socket down without settling anything (safe from a finalizer):
     /// the read side then sees the end and settles what waits.
     pub fn shut_down(&self) {
-        if self.fd < 0 {
+        let fd = self.writes.raw_fd();
+        if fd < 0 {
             return;
         }
         // SAFETY: shutdown on a descriptor `self.writes` keeps open.
-        unsafe { libc::shutdown(self.fd, libc::SHUT_RDWR) };
+        unsafe { libc::shutdown(fd, libc::SHUT_RDWR) };
     }
 
     /// Closes the descriptor (the connection has ended, or is abandoned with
@@ -305,7 +303,6 @@ impl<W> DrivenConnection<W> {
     pub fn release_descriptor(&mut self) {
         self.closed = true;
         self.writes.release();
-        self.fd = -1;
     }
 
     /// The calls whose deadline is at or before `now`, failed with the timeout.
