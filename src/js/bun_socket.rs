@@ -14,7 +14,7 @@ use std::rc::Rc;
 use napi::bindgen_prelude::*;
 use napi::sys;
 
-use super::host_socket::{thrown_message, JsSocket, Listeners, Opened};
+use super::host_socket::{listener_functions, JsSocket, Listeners, Opened, SharedListeners};
 use super::raw::{self, JsRef};
 
 /// Opens Bun sockets.
@@ -24,7 +24,7 @@ pub struct BunSocket;
 struct Handlers {
     /// Taken back when the socket did not open at once: the handlers then
     /// report nothing.
-    listeners: RefCell<Option<Listeners>>,
+    listeners: SharedListeners,
     /// The socket `open` reported while `connect` ran.
     opened: RefCell<Option<JsRef>>,
     connecting: Cell<bool>,
@@ -45,7 +45,7 @@ impl BunSocket {
             return Ok(Opened::Unavailable(fd, listeners));
         };
         let shared = Rc::new(Handlers {
-            listeners: RefCell::new(Some(listeners)),
+            listeners: Rc::new(RefCell::new(Some(listeners))),
             opened: RefCell::new(None),
             connecting: Cell::new(true),
         });
@@ -108,39 +108,10 @@ fn handlers<'env>(env: &'env Env, shared: &Rc<Handlers>) -> Result<Object<'env>>
             Ok(())
         })?
     };
-    let on_data: Function<(), ()> = {
-        let shared = shared.clone();
-        env.create_function_from_closure("onData", move |ctx| {
-            let chunk = ctx.get::<Unknown>(1)?;
-            if let (Some(listeners), Some(bytes)) = (
-                shared.listeners.borrow().as_ref(),
-                raw::byte_view(ctx.env, chunk.raw()),
-            ) {
-                (listeners.data)(ctx.env, bytes);
-            }
-            Ok(())
-        })?
-    };
-    let ended = |name: &str, with_error: bool| -> Result<Function<(), ()>> {
-        let shared = shared.clone();
-        env.create_function_from_closure(name, move |ctx| {
-            let error = if with_error {
-                let thrown = ctx.get::<Unknown>(1)?.raw();
-                Some(thrown_message(ctx.env, Some(thrown)))
-            } else {
-                None
-            };
-            if let Some(listeners) = shared.listeners.borrow().as_ref() {
-                (listeners.ended)(ctx.env, error);
-            }
-            Ok(())
-        })
-    };
     let mut object = Object::new(env)?;
     object.set_named_property("open", on_open)?;
-    object.set_named_property("data", on_data)?;
-    object.set_named_property("end", ended("onEnd", false)?)?;
-    object.set_named_property("error", ended("onError", true)?)?;
-    object.set_named_property("close", ended("onClose", false)?)?;
+    for (name, handler) in listener_functions(env, &shared.listeners, 1)? {
+        object.set_named_property(name, handler)?;
+    }
     Ok(object)
 }

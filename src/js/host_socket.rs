@@ -169,44 +169,60 @@ impl HostSocket {
     }
 }
 
-/// Puts the listeners on the host's socket object.
+/// The listeners' shared cell: emptied (by `bun_socket`) when the socket
+/// they were made for is not used after all; they then report nothing.
+pub type SharedListeners = std::rc::Rc<RefCell<Option<Listeners>>>;
+
+/// The socket object's `data`, `end`, `error` and `close` callbacks, by
+/// name, over `listeners`. The chunk or error is argument `at`: 0 for
+/// `node:net`'s events, 1 for Bun's handlers (which get the socket first).
+pub fn listener_functions<'env>(
+    env: &'env Env,
+    listeners: &SharedListeners,
+    at: usize,
+) -> Result<[(&'static str, Function<'env, (), ()>); 4]> {
+    let on_data: Function<(), ()> = {
+        let listeners = listeners.clone();
+        env.create_function_from_closure("onData", move |ctx| {
+            let chunk = ctx.get::<Unknown>(at)?;
+            if let (Some(listeners), Some(bytes)) = (
+                listeners.borrow().as_ref(),
+                raw::byte_view(ctx.env, chunk.raw()),
+            ) {
+                (listeners.data)(ctx.env, bytes);
+            }
+            Ok(())
+        })?
+    };
+    let ended = |name: &str, with_error: bool| -> Result<Function<(), ()>> {
+        let listeners = listeners.clone();
+        env.create_function_from_closure(name, move |ctx| {
+            let error = if with_error {
+                let thrown = ctx.get::<Unknown>(at)?.raw();
+                Some(thrown_message(ctx.env, Some(thrown)))
+            } else {
+                None
+            };
+            if let Some(listeners) = listeners.borrow().as_ref() {
+                (listeners.ended)(ctx.env, error);
+            }
+            Ok(())
+        })
+    };
+    Ok([
+        ("data", on_data),
+        ("end", ended("onEnd", false)?),
+        ("error", ended("onError", true)?),
+        ("close", ended("onClose", false)?),
+    ])
+}
+
+/// Puts the listeners on the host's `node:net` socket object.
 fn listen(env: &Env, socket: sys::napi_value, listeners: Listeners) -> Result<()> {
-    let Listeners { data, ended } = listeners;
-    let ended = std::rc::Rc::new(ended);
-    let on_data: Function<(), ()> = env.create_function_from_closure("onData", move |ctx| {
-        let chunk = ctx.get::<Unknown>(0)?;
-        if let Some(bytes) = raw::byte_view(ctx.env, chunk.raw()) {
-            data(ctx.env, bytes);
-        }
-        Ok(())
-    })?;
-    let on_end: Function<(), ()> = {
-        let ended = ended.clone();
-        env.create_function_from_closure("onEnd", move |ctx| {
-            ended(ctx.env, None);
-            Ok(())
-        })?
-    };
-    let on_error: Function<(), ()> = {
-        let ended = ended.clone();
-        env.create_function_from_closure("onError", move |ctx| {
-            let error = ctx.get::<Unknown>(0)?;
-            ended(ctx.env, Some(thrown_message(ctx.env, Some(error.raw()))));
-            Ok(())
-        })?
-    };
-    let on_close: Function<(), ()> = env.create_function_from_closure("onClose", move |ctx| {
-        ended(ctx.env, None);
-        Ok(())
-    })?;
-    for (event, listener) in [
-        ("data", on_data.raw()),
-        ("end", on_end.raw()),
-        ("error", on_error.raw()),
-        ("close", on_close.raw()),
-    ] {
+    let listeners = std::rc::Rc::new(RefCell::new(Some(listeners)));
+    for (event, listener) in listener_functions(env, &listeners, 0)? {
         let name = unsafe { <&str as ToNapiValue>::to_napi_value(env.raw(), event)? };
-        raw::call_method(env, socket, "on", &[name, listener])
+        raw::call_method(env, socket, "on", &[name, listener.raw()])
             .map_err(|_| Error::from_reason("the host socket refused a listener"))?;
     }
     Ok(())
